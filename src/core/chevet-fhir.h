@@ -1,0 +1,28 @@
+/* chevet-fhir.h: small FHIR R4 helpers: resource types, ids, dates, references, text folding
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+gboolean  chevet_fhir_is_resource_type (const char *type);
+gboolean  chevet_fhir_is_valid_id      (const char *id);
+/* FHIR date (YYYY, YYYY-MM, YYYY-MM-DD), dateTime or instant: real calendar dates only. */
+gboolean  chevet_fhir_is_valid_date    (const char *value);
+/* Splits "Patient/123", "https://x/fhir/Patient/123" or "Patient/123/_history/2" into
+ * type and id (both newly allocated). FALSE for other references (#contained, urn:...). */
+gboolean  chevet_fhir_parse_reference  (const char *reference,
+                                        char      **type,
+                                        char      **id);
+/* Compares two FHIR instants or dateTimes in time (time zones honoured). */
+int       chevet_fhir_compare_instants (const char *a,
+                                        const char *b);
+/* Compares versionIds: numerically when both are whole numbers, else as strings. */
+int       chevet_fhir_compare_versions (const char *a,
+                                        const char *b);
+/* Case- and accent-insensitive form for search: NFKD, combining marks dropped, casefolded. */
+char     *chevet_fhir_fold             (const char *text);
+
+G_END_DECLS

@@ -1,0 +1,48 @@
+/* chevet-store-private.h: what the other core modules need of the store's insides
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <sqlite3.h>
+
+#include "chevet-store.h"
+
+G_BEGIN_DECLS
+
+sqlite3       *chevet_store_get_db          (ChevetStore  *self);
+/* A cached prepared statement, reset and with bindings cleared. */
+sqlite3_stmt  *chevet_store_prepare         (ChevetStore  *self,
+                                             const char   *sql,
+                                             GError      **error);
+gboolean       chevet_store_exec            (ChevetStore  *self,
+                                             const char   *sql,
+                                             GError      **error);
+/* Sets @error from the connection's last error; SQLITE_CORRUPT and NOTADB become DAMAGED. */
+void           chevet_store_set_sql_error   (ChevetStore  *self,
+                                             GError      **error);
+ChevetPatient *chevet_patient_new_from_row  (sqlite3_stmt *stmt);
+
+/* The schema version this build writes; a newer one is refused. */
+#define CHEVET_STORE_SCHEMA_VERSION 1
+
+/* Columns shared by every chart projection table, in this order after rid. */
+#define CHEVET_CHART_COLUMNS \
+  "patient, code, system, display, status, category, date, end_date, value, unit, " \
+  "number, low, high, detail, flag, range, encounter, codes, extra"
+
+/* The projection tables: chevet-projection.c */
+gboolean       chevet_projection_add        (ChevetStore  *self,
+                                             const char   *type,
+                                             gint64        rid,
+                                             const char   *id,
+                                             JsonObject   *resource,
+                                             GHashTable   *urn_map,
+                                             const char   *where,
+                                             GError      **error);
+gboolean       chevet_projection_remove     (ChevetStore  *self,
+                                             const char   *type,
+                                             gint64        rid,
+                                             GError      **error);
+
+G_END_DECLS

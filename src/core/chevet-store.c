@@ -1,0 +1,1254 @@
+/* chevet-store.c: one encrypted workspace (SQLCipher database and its key slots)
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A workspace is a directory holding two files:
+ *   chevet.db      the SQLCipher database, encrypted with a random 256-bit raw key;
+ *   keyslots.json  that key, wrapped once per account (XChaCha20-Poly1305 under a key
+ *                  derived from the account's passphrase with Argon2id).
+ * Adding an account, removing one or changing a passphrase rewrites keyslots.json only:
+ * the database is never re-encrypted. The raw key lives in libsodium's guarded, locked
+ * memory, readable only while it is being used, and is wiped when the store goes.
+ */
+#define G_LOG_DOMAIN "chevet-store"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "chevet-fhir.h"
+#include "chevet-patient.h"
+#include "chevet-store-private.h"
+
+#define KEYSLOTS_FILE    "keyslots.json"
+#define DATABASE_FILE    "chevet.db"
+#define KEYSLOTS_FORMAT  "chevet-keyslots"
+#define KEYSLOTS_VERSION 1
+#define KEY_BYTES        32
+#define SALT_BYTES       crypto_pwhash_SALTBYTES
+#define NONCE_BYTES      crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define APPLICATION_ID   0x43485654  /* "CHVT" */
+
+struct _ChevetStore
+{
+  GObject     parent_instance;
+
+  char       *path;
+  char       *account;
+  char       *name;
+  char       *workspace_id;
+  sqlite3    *db;
+  guint8     *key;          /* sodium_malloc'd, PROT_NONE while unused */
+  GHashTable *statements;   /* sql -> sqlite3_stmt */
+};
+
+G_DEFINE_FINAL_TYPE (ChevetStore, chevet_store, G_TYPE_OBJECT)
+G_DEFINE_QUARK (chevet-store-error-quark, chevet_store_error)
+
+/* Argon2id cost for new key slots. MODERATE (3 passes, 256 MiB) takes about 0.5 s on
+ * this project's 2-core reference machine: see README, "Performance". */
+static guint64 kdf_opslimit = crypto_pwhash_OPSLIMIT_MODERATE;
+static gsize   kdf_memlimit = crypto_pwhash_MEMLIMIT_MODERATE;
+
+typedef struct
+{
+  char    *account;
+  guint64  opslimit;
+  gsize    memlimit;
+  guint8   salt[SALT_BYTES];
+  guint8   nonce[NONCE_BYTES];
+  guint8   wrapped[KEY_BYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES];
+} KeySlot;
+
+typedef struct
+{
+  char      *workspace_id;
+  char      *name;
+  GPtrArray *slots;         /* KeySlot */
+} KeySlots;
+
+static void
+key_slot_free (KeySlot *slot)
+{
+  g_free (slot->account);
+  sodium_memzero (slot, sizeof *slot);
+  g_free (slot);
+}
+
+static void
+key_slots_free (KeySlots *ks)
+{
+  g_free (ks->workspace_id);
+  g_free (ks->name);
+  g_ptr_array_unref (ks->slots);
+  g_free (ks);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KeySlots, key_slots_free)
+
+void
+chevet_store_set_kdf_cost_for_testing (guint64 opslimit,
+                                       gsize   memlimit)
+{
+  kdf_opslimit = MAX (opslimit, crypto_pwhash_OPSLIMIT_MIN);
+  kdf_memlimit = MAX (memlimit, crypto_pwhash_MEMLIMIT_MIN);
+}
+
+static gboolean
+ensure_sodium (GError **error)
+{
+  if (sodium_init () < 0)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_FAILED,
+                   _("The cryptography library could not be initialised"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ key slots */
+
+static char *
+slot_associated_data (const char *workspace_id,
+                      const char *account,
+                      gsize      *len)
+{
+  /* Binds a slot to its workspace and account: a slot copied elsewhere won't open. */
+  char *ad = g_strdup_printf ("chevet-keyslot-v1%c%s%c%s", 0, workspace_id, 0, account);
+
+  *len = strlen ("chevet-keyslot-v1") + 1 + strlen (workspace_id) + 1 + strlen (account);
+  return ad;
+}
+
+static gboolean
+derive_slot_key (const char *passphrase,
+                 KeySlot    *slot,
+                 guint8     *out_key,
+                 GError    **error)
+{
+  if (crypto_pwhash (out_key, KEY_BYTES, passphrase, strlen (passphrase), slot->salt,
+                     slot->opslimit, slot->memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_FAILED,
+                   _("Not enough memory to derive the key from the passphrase"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static KeySlot *
+key_slot_new (const char   *workspace_id,
+              const char   *account,
+              const char   *passphrase,
+              const guint8 *db_key,
+              GError      **error)
+{
+  g_autofree char *ad = NULL;
+  KeySlot *slot;
+  guint8 *kek;
+  gsize ad_len;
+
+  slot = g_new0 (KeySlot, 1);
+  slot->account = g_strdup (account);
+  slot->opslimit = kdf_opslimit;
+  slot->memlimit = kdf_memlimit;
+  randombytes_buf (slot->salt, sizeof slot->salt);
+  randombytes_buf (slot->nonce, sizeof slot->nonce);
+
+  kek = sodium_malloc (KEY_BYTES);
+  if (kek == NULL || !derive_slot_key (passphrase, slot, kek, error))
+    {
+      if (kek != NULL)
+        sodium_free (kek);
+      if (error != NULL && *error == NULL)
+        g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_FAILED,
+                     _("Not enough memory to derive the key from the passphrase"));
+      key_slot_free (slot);
+      return NULL;
+    }
+  ad = slot_associated_data (workspace_id, account, &ad_len);
+  crypto_aead_xchacha20poly1305_ietf_encrypt (slot->wrapped, NULL, db_key, KEY_BYTES,
+                                              (guint8 *) ad, ad_len, NULL, slot->nonce, kek);
+  sodium_free (kek);
+  return slot;
+}
+
+/* Unwraps @slot into @db_key (KEY_BYTES of locked memory). */
+static gboolean
+key_slot_unwrap (KeySlot    *slot,
+                 const char *workspace_id,
+                 const char *passphrase,
+                 guint8     *db_key,
+                 GError    **error)
+{
+  g_autofree char *ad = NULL;
+  guint8 *kek;
+  gsize ad_len;
+  int r;
+
+  kek = sodium_malloc (KEY_BYTES);
+  if (kek == NULL || !derive_slot_key (passphrase, slot, kek, error))
+    {
+      if (kek != NULL)
+        sodium_free (kek);
+      if (error != NULL && *error == NULL)
+        g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_FAILED,
+                     _("Not enough memory to derive the key from the passphrase"));
+      return FALSE;
+    }
+  ad = slot_associated_data (workspace_id, slot->account, &ad_len);
+  r = crypto_aead_xchacha20poly1305_ietf_decrypt (db_key, NULL, NULL, slot->wrapped,
+                                                  sizeof slot->wrapped, (guint8 *) ad, ad_len,
+                                                  slot->nonce, kek);
+  sodium_free (kek);
+  if (r != 0)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_WRONG_PASSPHRASE,
+                   _("Wrong passphrase for account “%s”"), slot->account);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+decode_b64 (JsonObject *o,
+            const char *member,
+            guint8     *out,
+            gsize       len)
+{
+  g_autofree guchar *raw = NULL;
+  const char *s;
+  gsize n = 0;
+
+  if (!json_object_has_member (o, member) ||
+      json_node_get_value_type (json_object_get_member (o, member)) != G_TYPE_STRING)
+    return FALSE;
+  s = json_object_get_string_member (o, member);
+  raw = g_base64_decode (s, &n);
+  if (n != len)
+    return FALSE;
+  memcpy (out, raw, len);
+  sodium_memzero (raw, n);
+  return TRUE;
+}
+
+static const char *
+get_string_member (JsonObject *o,
+                   const char *member)
+{
+  JsonNode *n = json_object_get_member (o, member);
+
+  if (n == NULL || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
+}
+
+static KeySlots *
+key_slots_load (const char  *path,
+                GError     **error)
+{
+  g_autofree char *file = g_build_filename (path, KEYSLOTS_FILE, NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(KeySlots) ks = NULL;
+  JsonObject *root;
+  JsonArray *slots;
+  const char *format;
+  gsize len;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR) ||
+      !g_file_get_contents (file, &contents, &len, NULL))
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_A_WORKSPACE,
+                   _("“%s” is not a Chevet workspace"), path);
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, contents, len, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) ||
+      g_strcmp0 (get_string_member (json_node_get_object (json_parser_get_root (parser)),
+                                    "format"), KEYSLOTS_FORMAT) != 0)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_A_WORKSPACE,
+                   _("“%s” is not a Chevet workspace"), path);
+      return NULL;
+    }
+  root = json_node_get_object (json_parser_get_root (parser));
+  format = get_string_member (root, "format");
+  g_assert (format != NULL);
+  if (!json_object_has_member (root, "version") ||
+      json_node_get_value_type (json_object_get_member (root, "version")) != G_TYPE_INT64)
+    goto damaged;
+  if (json_object_get_int_member (root, "version") > KEYSLOTS_VERSION)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_TOO_NEW,
+                   _("The workspace “%s” was written by a newer version of Chevet: update Chevet to open it"),
+                   path);
+      return NULL;
+    }
+
+  ks = g_new0 (KeySlots, 1);
+  ks->slots = g_ptr_array_new_with_free_func ((GDestroyNotify) key_slot_free);
+  ks->workspace_id = g_strdup (get_string_member (root, "workspace"));
+  ks->name = g_strdup (get_string_member (root, "name"));
+  if (ks->workspace_id == NULL || ks->name == NULL ||
+      !json_object_has_member (root, "slots") ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "slots")))
+    goto damaged;
+  slots = json_object_get_array_member (root, "slots");
+  for (guint i = 0; i < json_array_get_length (slots); i++)
+    {
+      JsonNode *node = json_array_get_element (slots, i);
+      JsonObject *o;
+      KeySlot *slot;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        goto damaged;
+      o = json_node_get_object (node);
+      slot = g_new0 (KeySlot, 1);
+      g_ptr_array_add (ks->slots, slot);
+      slot->account = g_strdup (get_string_member (o, "account"));
+      if (slot->account == NULL ||
+          g_strcmp0 (get_string_member (o, "kdf"), "argon2id13") != 0 ||
+          !json_object_has_member (o, "opslimit") || !json_object_has_member (o, "memlimit") ||
+          !decode_b64 (o, "salt", slot->salt, sizeof slot->salt) ||
+          !decode_b64 (o, "nonce", slot->nonce, sizeof slot->nonce) ||
+          !decode_b64 (o, "wrapped", slot->wrapped, sizeof slot->wrapped))
+        goto damaged;
+      slot->opslimit = json_object_get_int_member (o, "opslimit");
+      slot->memlimit = json_object_get_int_member (o, "memlimit");
+      if (slot->opslimit < crypto_pwhash_OPSLIMIT_MIN || slot->opslimit > crypto_pwhash_OPSLIMIT_MAX ||
+          slot->memlimit < crypto_pwhash_MEMLIMIT_MIN || slot->memlimit > (gsize) 4 * 1024 * 1024 * 1024)
+        goto damaged;
+    }
+  return g_steal_pointer (&ks);
+
+damaged:
+  g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_DAMAGED,
+               _("The key slots of workspace “%s” are damaged"), path);
+  return NULL;
+}
+
+static gboolean
+key_slots_save (KeySlots    *ks,
+                const char  *path,
+                GError     **error)
+{
+  g_autofree char *file = g_build_filename (path, KEYSLOTS_FILE, NULL);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "format");
+  json_builder_add_string_value (b, KEYSLOTS_FORMAT);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, KEYSLOTS_VERSION);
+  json_builder_set_member_name (b, "workspace");
+  json_builder_add_string_value (b, ks->workspace_id);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, ks->name);
+  json_builder_set_member_name (b, "slots");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < ks->slots->len; i++)
+    {
+      KeySlot *slot = g_ptr_array_index (ks->slots, i);
+      g_autofree char *salt = g_base64_encode (slot->salt, sizeof slot->salt);
+      g_autofree char *nonce = g_base64_encode (slot->nonce, sizeof slot->nonce);
+      g_autofree char *wrapped = g_base64_encode (slot->wrapped, sizeof slot->wrapped);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "account");
+      json_builder_add_string_value (b, slot->account);
+      json_builder_set_member_name (b, "kdf");
+      json_builder_add_string_value (b, "argon2id13");
+      json_builder_set_member_name (b, "opslimit");
+      json_builder_add_int_value (b, slot->opslimit);
+      json_builder_set_member_name (b, "memlimit");
+      json_builder_add_int_value (b, slot->memlimit);
+      json_builder_set_member_name (b, "salt");
+      json_builder_add_string_value (b, salt);
+      json_builder_set_member_name (b, "nonce");
+      json_builder_add_string_value (b, nonce);
+      json_builder_set_member_name (b, "wrapped");
+      json_builder_add_string_value (b, wrapped);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  /* Atomic replace: a crash leaves the old slots or the new ones, never half of each. */
+  if (!g_file_set_contents_full (file, text, -1,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 0600, &local_error))
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_FAILED,
+                   _("Could not save the key slots: %s"), local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static KeySlot *
+key_slots_find (KeySlots   *ks,
+                const char *account)
+{
+  for (guint i = 0; i < ks->slots->len; i++)
+    {
+      KeySlot *slot = g_ptr_array_index (ks->slots, i);
+
+      if (g_strcmp0 (slot->account, account) == 0)
+        return slot;
+    }
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ database */
+
+static void
+chevet_store_finalize (GObject *object)
+{
+  ChevetStore *self = (ChevetStore *) object;
+
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  if (self->db != NULL)
+    sqlite3_close_v2 (self->db);
+  if (self->key != NULL)
+    {
+      sodium_mprotect_readwrite (self->key);
+      sodium_free (self->key);
+    }
+  g_free (self->path);
+  g_free (self->account);
+  g_free (self->name);
+  g_free (self->workspace_id);
+
+  G_OBJECT_CLASS (chevet_store_parent_class)->finalize (object);
+}
+
+static void
+chevet_store_class_init (ChevetStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = chevet_store_finalize;
+}
+
+static void
+finalize_statement (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static void
+chevet_store_init (ChevetStore *self)
+{
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_statement);
+}
+
+sqlite3 *
+chevet_store_get_db (ChevetStore *self)
+{
+  return self->db;
+}
+
+void
+chevet_store_set_sql_error (ChevetStore  *self,
+                            GError      **error)
+{
+  int code = sqlite3_errcode (self->db) & 0xff;
+
+  if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+    g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_DAMAGED,
+                 _("The workspace “%s” is damaged (%s)"), self->path, sqlite3_errmsg (self->db));
+  else
+    g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_FAILED,
+                 _("Database error: %s"), sqlite3_errmsg (self->db));
+}
+
+sqlite3_stmt *
+chevet_store_prepare (ChevetStore  *self,
+                      const char   *sql,
+                      GError      **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
+
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      chevet_store_set_sql_error (self, error);
+      return NULL;
+    }
+  g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+  return stmt;
+}
+
+gboolean
+chevet_store_exec (ChevetStore  *self,
+                   const char   *sql,
+                   GError      **error)
+{
+  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      chevet_store_set_sql_error (self, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The projection tables of the chart all share the columns of a ChevetChartItem. */
+#define CHART_TABLE(name) \
+  "CREATE TABLE " name " (" \
+  "  rid INTEGER PRIMARY KEY REFERENCES resources (rid) ON DELETE CASCADE," \
+  "  patient TEXT NOT NULL, code TEXT, system TEXT, display TEXT, status TEXT," \
+  "  category TEXT, date TEXT, end_date TEXT, value TEXT, unit TEXT, number REAL," \
+  "  low REAL, high REAL," \
+  "  detail TEXT, flag TEXT, range TEXT, encounter TEXT, codes TEXT, extra TEXT);" \
+  "CREATE INDEX " name "_by_patient ON " name " (patient, date);"
+
+static const char schema_v1[] =
+  "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+  /* Every resource as the server sent it. */
+  "CREATE TABLE resources ("
+  "  rid INTEGER PRIMARY KEY,"
+  "  type TEXT NOT NULL, id TEXT NOT NULL,"
+  "  version_id TEXT, last_updated TEXT,"
+  "  json TEXT NOT NULL,"
+  "  UNIQUE (type, id));"
+  "CREATE TABLE patients ("
+  "  rid INTEGER PRIMARY KEY REFERENCES resources (rid) ON DELETE CASCADE,"
+  "  id TEXT NOT NULL UNIQUE,"
+  "  family TEXT, given TEXT, sort_key TEXT NOT NULL,"
+  "  gender TEXT, birth_date TEXT, deceased INTEGER NOT NULL DEFAULT 0, deceased_date TEXT,"
+  "  identifier TEXT, identifiers TEXT, organization TEXT, security TEXT);"
+  "CREATE INDEX patients_by_sort_key ON patients (sort_key);"
+  "CREATE INDEX patients_by_birth_date ON patients (birth_date);"
+  /* Folded (lower case, no accents) names and identifiers; docid = patients.rid. */
+  "CREATE VIRTUAL TABLE patients_fts USING fts4 (names, identifiers, tokenize=unicode61, prefix=\"2,3\");"
+  CHART_TABLE ("conditions")
+  CHART_TABLE ("medications")
+  CHART_TABLE ("allergies")
+  CHART_TABLE ("observations")
+  "CREATE INDEX observations_by_code ON observations (patient, code, date);"
+  "CREATE TABLE observation_components ("
+  "  rid INTEGER NOT NULL REFERENCES resources (rid) ON DELETE CASCADE,"
+  "  position INTEGER NOT NULL, code TEXT, system TEXT, display TEXT,"
+  "  value TEXT, unit TEXT, number REAL, low REAL, high REAL, flag TEXT, range TEXT,"
+  "  PRIMARY KEY (rid, position)) WITHOUT ROWID;"
+  CHART_TABLE ("encounters")
+  CHART_TABLE ("immunizations")
+  CHART_TABLE ("procedures")
+  CHART_TABLE ("reports")
+  CHART_TABLE ("documents");
+
+typedef struct
+{
+  int         version;
+  const char *sql;
+} Migration;
+
+static const Migration migrations[] = {
+  { 1, schema_v1 },
+};
+
+static gboolean
+migrate (ChevetStore  *self,
+         int           from,
+         GError      **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (migrations); i++)
+    {
+      g_autofree char *bump = NULL;
+
+      if (migrations[i].version <= from)
+        continue;
+      bump = g_strdup_printf ("PRAGMA user_version = %d", migrations[i].version);
+      if (!chevet_store_exec (self, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      if (!chevet_store_exec (self, migrations[i].sql, error) ||
+          !chevet_store_exec (self, bump, error))
+        {
+          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+          return FALSE;
+        }
+      if (!chevet_store_exec (self, "COMMIT", error))
+        return FALSE;
+      g_debug ("workspace schema migrated to version %d", migrations[i].version);
+    }
+  return TRUE;
+}
+
+static int
+query_int (sqlite3    *db,
+           const char *sql,
+           int        *out)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    {
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          *out = sqlite3_column_int (stmt, 0);
+          rc = SQLITE_OK;
+        }
+    }
+  sqlite3_finalize (stmt);
+  return rc;
+}
+
+/* Opens (or creates) chevet.db with the raw key in self->key. */
+static gboolean
+open_database (ChevetStore  *self,
+               gboolean      create,
+               GError      **error)
+{
+  g_autofree char *file = g_build_filename (self->path, DATABASE_FILE, NULL);
+  sqlite3_stmt *stmt = NULL;
+  gboolean is_sqlcipher;
+  char *pragma;
+  int version = 0;
+  int app_id = 0;
+  int rc;
+  static const char hex_prefix[] = "PRAGMA key = \"x'";
+  gsize pragma_len = sizeof hex_prefix - 1 + KEY_BYTES * 2 + 3;
+
+  if (!create && !g_file_test (file, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_DAMAGED,
+                   _("The workspace “%s” is damaged: its database file is missing"), self->path);
+      return FALSE;
+    }
+  rc = sqlite3_open_v2 (file, &self->db,
+                        SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
+                        SQLITE_OPEN_FULLMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_FAILED,
+                   _("Could not open the workspace database: %s"),
+                   self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+      return FALSE;
+    }
+
+  /* A plaintext store must be impossible: if the stock SQLite won the symbol
+   * resolution, PRAGMA key would silently do nothing. */
+  is_sqlcipher = sqlite3_prepare_v2 (self->db, "PRAGMA cipher_version", -1, &stmt, NULL) == SQLITE_OK &&
+                 sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+  if (!is_sqlcipher)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ENCRYPTED,
+                   _("Refusing to open the workspace: the SQLite library in use cannot encrypt (SQLCipher is required)"));
+      return FALSE;
+    }
+
+  /* The key travels as a raw 256-bit key (no PBKDF2), built in locked memory. */
+  pragma = sodium_malloc (pragma_len + 1);
+  if (pragma == NULL)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_FAILED,
+                   _("Could not allocate protected memory"));
+      return FALSE;
+    }
+  memcpy (pragma, hex_prefix, sizeof hex_prefix - 1);
+  sodium_mprotect_readonly (self->key);
+  sodium_bin2hex (pragma + sizeof hex_prefix - 1, KEY_BYTES * 2 + 1, self->key, KEY_BYTES);
+  sodium_mprotect_noaccess (self->key);
+  memcpy (pragma + sizeof hex_prefix - 1 + KEY_BYTES * 2, "'\"", 3);
+  rc = sqlite3_exec (self->db, pragma, NULL, NULL, NULL);
+  sodium_free (pragma);
+  if (rc != SQLITE_OK ||
+      sqlite3_exec (self->db, "PRAGMA cipher_page_size = 4096", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      chevet_store_set_sql_error (self, error);
+      return FALSE;
+    }
+
+  /* The key was authenticated by its slot: a failure to read now means damage. */
+  rc = query_int (self->db, "SELECT count(*) FROM sqlite_master", &version);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_DAMAGED,
+                   _("The workspace “%s” is damaged: its database cannot be read"), self->path);
+      return FALSE;
+    }
+  if (query_int (self->db, "PRAGMA user_version", &version) != SQLITE_OK ||
+      query_int (self->db, "PRAGMA application_id", &app_id) != SQLITE_OK)
+    {
+      chevet_store_set_sql_error (self, error);
+      return FALSE;
+    }
+  if (version > CHEVET_STORE_SCHEMA_VERSION)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_TOO_NEW,
+                   _("The workspace “%s” was written by a newer version of Chevet: update Chevet to open it"),
+                   self->path);
+      return FALSE;
+    }
+  if (!create && app_id != APPLICATION_ID)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_DAMAGED,
+                   _("The workspace “%s” is damaged: its database is not a Chevet store"), self->path);
+      return FALSE;
+    }
+
+  if (!chevet_store_exec (self,
+                          "PRAGMA journal_mode = WAL;"
+                          "PRAGMA synchronous = NORMAL;"
+                          "PRAGMA foreign_keys = ON;"
+                          "PRAGMA temp_store = MEMORY;"
+                          "PRAGMA cache_size = -16384;", error))
+    return FALSE;
+  sqlite3_busy_timeout (self->db, 10000);
+  if (create)
+    {
+      g_autofree char *set_id = g_strdup_printf ("PRAGMA application_id = %d", APPLICATION_ID);
+
+      if (!chevet_store_exec (self, set_id, error))
+        return FALSE;
+    }
+  return migrate (self, version, error);
+}
+
+char *
+chevet_store_dup_default_path (const char *workspace_name)
+{
+  g_return_val_if_fail (workspace_name != NULL, NULL);
+
+  return g_build_filename (g_get_user_data_dir (), "chevet", workspace_name, NULL);
+}
+
+gboolean
+chevet_store_exists (const char *path)
+{
+  g_autofree char *file = g_build_filename (path, KEYSLOTS_FILE, NULL);
+
+  return g_file_test (file, G_FILE_TEST_IS_REGULAR);
+}
+
+static gboolean
+check_new_slot (const char  *account,
+                const char  *passphrase,
+                GError     **error)
+{
+  if (account == NULL || *account == '\0' || !g_utf8_validate (account, -1, NULL) ||
+      strlen (account) > 64)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_INVALID,
+                   _("An account name must be 1 to 64 characters long"));
+      return FALSE;
+    }
+  if (passphrase == NULL || g_utf8_strlen (passphrase, -1) < CHEVET_STORE_MIN_PASSPHRASE)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_INVALID,
+                   _("A passphrase must be at least %d characters long"),
+                   CHEVET_STORE_MIN_PASSPHRASE);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+ChevetStore *
+chevet_store_create (const char  *path,
+                     const char  *workspace_name,
+                     const char  *account,
+                     const char  *passphrase,
+                     GError     **error)
+{
+  g_autoptr(ChevetStore) self = NULL;
+  g_autoptr(KeySlots) ks = NULL;
+  g_autofree char *db_file = NULL;
+  KeySlot *slot;
+  guint8 uuid[16];
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (workspace_name != NULL, NULL);
+
+  if (!ensure_sodium (error) || !check_new_slot (account, passphrase, error))
+    return NULL;
+  db_file = g_build_filename (path, DATABASE_FILE, NULL);
+  if (chevet_store_exists (path) || g_file_test (db_file, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_EXISTS,
+                   _("A workspace already exists in “%s”"), path);
+      return NULL;
+    }
+  if (g_mkdir_with_parents (path, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_FAILED,
+                   _("Could not create the folder “%s”: %s"), path, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  self = g_object_new (CHEVET_TYPE_STORE, NULL);
+  self->path = g_strdup (path);
+  self->account = g_strdup (account);
+  self->name = g_strdup (workspace_name);
+  randombytes_buf (uuid, sizeof uuid);
+  self->workspace_id = g_strdup_printf ("%08x-%04x-%04x-%04x-%08x%04x",
+                                        GUINT32_FROM_BE (*(guint32 *) uuid),
+                                        uuid[4] << 8 | uuid[5], (uuid[6] & 0x0f) << 8 | 0x4000 | uuid[7],
+                                        ((uuid[8] & 0x3f) | 0x80) << 8 | uuid[9],
+                                        GUINT32_FROM_BE (*(guint32 *) (uuid + 10)),
+                                        uuid[14] << 8 | uuid[15]);
+  self->key = sodium_malloc (KEY_BYTES);
+  if (self->key == NULL)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_FAILED,
+                   _("Could not allocate protected memory"));
+      return NULL;
+    }
+  randombytes_buf (self->key, KEY_BYTES);
+
+  ks = g_new0 (KeySlots, 1);
+  ks->slots = g_ptr_array_new_with_free_func ((GDestroyNotify) key_slot_free);
+  ks->workspace_id = g_strdup (self->workspace_id);
+  ks->name = g_strdup (workspace_name);
+  slot = key_slot_new (self->workspace_id, account, passphrase, self->key, error);
+  sodium_mprotect_noaccess (self->key);
+  if (slot == NULL)
+    return NULL;
+  g_ptr_array_add (ks->slots, slot);
+
+  /* Database first, key slots last: a crash in between leaves no half workspace
+   * that would pass for a whole one. */
+  if (!open_database (self, TRUE, error))
+    {
+      g_clear_pointer (&self->statements, g_hash_table_unref);
+      sqlite3_close_v2 (g_steal_pointer (&self->db));
+      g_unlink (db_file);
+      return NULL;
+    }
+  g_chmod (db_file, 0600);
+  if (!key_slots_save (ks, path, error))
+    return NULL;
+  g_debug ("workspace created with one key slot");
+  return g_steal_pointer (&self);
+}
+
+ChevetStore *
+chevet_store_open (const char  *path,
+                   const char  *account,
+                   const char  *passphrase,
+                   GError     **error)
+{
+  g_autoptr(ChevetStore) self = NULL;
+  g_autoptr(KeySlots) ks = NULL;
+  KeySlot *slot;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (account != NULL, NULL);
+  g_return_val_if_fail (passphrase != NULL, NULL);
+
+  if (!ensure_sodium (error) || (ks = key_slots_load (path, error)) == NULL)
+    return NULL;
+  slot = key_slots_find (ks, account);
+  if (slot == NULL)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_UNKNOWN_ACCOUNT,
+                   _("There is no account “%s” in this workspace"), account);
+      return NULL;
+    }
+
+  self = g_object_new (CHEVET_TYPE_STORE, NULL);
+  self->path = g_strdup (path);
+  self->account = g_strdup (account);
+  self->name = g_strdup (ks->name);
+  self->workspace_id = g_strdup (ks->workspace_id);
+  self->key = sodium_malloc (KEY_BYTES);
+  if (self->key == NULL)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_FAILED,
+                   _("Could not allocate protected memory"));
+      return NULL;
+    }
+  if (!key_slot_unwrap (slot, ks->workspace_id, passphrase, self->key, error))
+    return NULL;
+  sodium_mprotect_noaccess (self->key);
+  if (!open_database (self, FALSE, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+const char *
+chevet_store_get_path (ChevetStore *self)
+{
+  g_return_val_if_fail (CHEVET_IS_STORE (self), NULL);
+  return self->path;
+}
+
+const char *
+chevet_store_get_account (ChevetStore *self)
+{
+  g_return_val_if_fail (CHEVET_IS_STORE (self), NULL);
+  return self->account;
+}
+
+const char *
+chevet_store_get_name (ChevetStore *self)
+{
+  g_return_val_if_fail (CHEVET_IS_STORE (self), NULL);
+  return self->name;
+}
+
+gboolean
+chevet_store_add_account (ChevetStore  *self,
+                          const char   *account,
+                          const char   *passphrase,
+                          GError      **error)
+{
+  g_autoptr(KeySlots) ks = NULL;
+  KeySlot *slot;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), FALSE);
+
+  if (!check_new_slot (account, passphrase, error) ||
+      (ks = key_slots_load (self->path, error)) == NULL)
+    return FALSE;
+  if (key_slots_find (ks, account) != NULL)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_ACCOUNT_EXISTS,
+                   _("The account “%s” already exists"), account);
+      return FALSE;
+    }
+  sodium_mprotect_readonly (self->key);
+  slot = key_slot_new (self->workspace_id, account, passphrase, self->key, error);
+  sodium_mprotect_noaccess (self->key);
+  if (slot == NULL)
+    return FALSE;
+  g_ptr_array_add (ks->slots, slot);
+  return key_slots_save (ks, self->path, error);
+}
+
+gboolean
+chevet_store_remove_account (ChevetStore  *self,
+                             const char   *account,
+                             GError      **error)
+{
+  g_autoptr(KeySlots) ks = NULL;
+  KeySlot *slot;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), FALSE);
+
+  if ((ks = key_slots_load (self->path, error)) == NULL)
+    return FALSE;
+  slot = key_slots_find (ks, account);
+  if (slot == NULL)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_UNKNOWN_ACCOUNT,
+                   _("There is no account “%s” in this workspace"), account);
+      return FALSE;
+    }
+  if (ks->slots->len == 1)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_LAST_ACCOUNT,
+                   _("The account “%s” is the only one that can open this workspace"), account);
+      return FALSE;
+    }
+  g_ptr_array_remove (ks->slots, slot);
+  return key_slots_save (ks, self->path, error);
+}
+
+gboolean
+chevet_store_change_passphrase (ChevetStore  *self,
+                                const char   *old_passphrase,
+                                const char   *new_passphrase,
+                                GError      **error)
+{
+  g_autoptr(KeySlots) ks = NULL;
+  KeySlot *slot, *fresh;
+  guint8 *check;
+  gboolean ok;
+  guint index;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), FALSE);
+
+  if (!check_new_slot (self->account, new_passphrase, error) ||
+      (ks = key_slots_load (self->path, error)) == NULL)
+    return FALSE;
+  slot = key_slots_find (ks, self->account);
+  if (slot == NULL)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_UNKNOWN_ACCOUNT,
+                   _("There is no account “%s” in this workspace"), self->account);
+      return FALSE;
+    }
+  /* Prove the old passphrase again: an unlocked session left unattended is not enough. */
+  check = sodium_malloc (KEY_BYTES);
+  ok = check != NULL && key_slot_unwrap (slot, ks->workspace_id, old_passphrase, check, error);
+  if (check != NULL)
+    sodium_free (check);
+  if (!ok)
+    return FALSE;
+
+  sodium_mprotect_readonly (self->key);
+  fresh = key_slot_new (self->workspace_id, self->account, new_passphrase, self->key, error);
+  sodium_mprotect_noaccess (self->key);
+  if (fresh == NULL)
+    return FALSE;
+  g_assert (g_ptr_array_find (ks->slots, slot, &index));
+  g_ptr_array_index (ks->slots, index) = fresh;
+  key_slot_free (slot);
+  return key_slots_save (ks, self->path, error);
+}
+
+char **
+chevet_store_dup_accounts (const char  *path,
+                           GError     **error)
+{
+  g_autoptr(KeySlots) ks = key_slots_load (path, error);
+  GPtrArray *names;
+
+  if (ks == NULL)
+    return NULL;
+  names = g_ptr_array_new ();
+  for (guint i = 0; i < ks->slots->len; i++)
+    g_ptr_array_add (names, g_strdup (((KeySlot *) g_ptr_array_index (ks->slots, i))->account));
+  g_ptr_array_add (names, NULL);
+  return (char **) g_ptr_array_free (names, FALSE);
+}
+
+/* ------------------------------------------------------------------ queries */
+
+GHashTable *
+chevet_store_count_resources (ChevetStore  *self,
+                              GError      **error)
+{
+  g_autoptr(GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), NULL);
+
+  stmt = chevet_store_prepare (self, "SELECT type, count(*) FROM resources GROUP BY type", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_insert (counts, g_strdup ((const char *) sqlite3_column_text (stmt, 0)),
+                         GUINT_TO_POINTER (sqlite3_column_int (stmt, 1)));
+  if (rc != SQLITE_DONE)
+    {
+      chevet_store_set_sql_error (self, error);
+      return NULL;
+    }
+  return g_steal_pointer (&counts);
+}
+
+char *
+chevet_store_dup_resource_json (ChevetStore  *self,
+                                const char   *type,
+                                const char   *id,
+                                GError      **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), NULL);
+
+  stmt = chevet_store_prepare (self, "SELECT json FROM resources WHERE type = ? AND id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      char *json = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+
+      sqlite3_reset (stmt);
+      return json;
+    }
+  if (rc != SQLITE_DONE)
+    chevet_store_set_sql_error (self, error);
+  sqlite3_reset (stmt);
+  return NULL;
+}
+
+#define PATIENT_COLUMNS \
+  "p.id, p.family, p.given, p.gender, p.birth_date, p.deceased, p.deceased_date, " \
+  "p.identifier, p.organization, p.security"
+
+/* A date typed in the search box: 1984-03-12, 12/03/1984 or 12.03.1984 (day first). */
+static char *
+parse_search_date (const char *text)
+{
+  int y, m, d;
+  char sep;
+
+  if (sscanf (text, "%4d-%2d-%2d", &y, &m, &d) == 3 && strlen (text) == 10)
+    ;
+  else if (sscanf (text, "%2d%c%2d%c%4d", &d, &sep, &m, &sep, &y) == 5 &&
+           (sep == '/' || sep == '.') && strlen (text) == 10)
+    ;
+  else
+    return NULL;
+  if (!g_date_valid_dmy (d, m, y))
+    return NULL;
+  return g_strdup_printf ("%04d-%02d-%02d", y, m, d);
+}
+
+/* Turns what the user typed into an FTS4 query: every word a prefix, all required. */
+static char *
+build_match (const char *text)
+{
+  g_autofree char *folded = chevet_fhir_fold (text);
+  g_autoptr(GString) match = g_string_new (NULL);
+  g_autoptr(GString) word = g_string_new (NULL);
+
+  for (const char *p = folded;; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c != 0 && g_unichar_isalnum (c))
+        {
+          g_string_append_unichar (word, c);
+          continue;
+        }
+      if (word->len > 0)
+        {
+          if (match->len > 0)
+            g_string_append_c (match, ' ');
+          g_string_append_printf (match, "%s*", word->str);
+          g_string_truncate (word, 0);
+        }
+      if (c == 0)
+        break;
+    }
+  return match->len > 0 ? g_string_free (g_steal_pointer (&match), FALSE) : NULL;
+}
+
+GPtrArray *
+chevet_store_search_patients (ChevetStore  *self,
+                              const char   *text,
+                              guint         offset,
+                              guint         limit,
+                              GError      **error)
+{
+  g_autoptr(GPtrArray) result = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *trimmed = text != NULL ? g_strstrip (g_strdup (text)) : NULL;
+  g_autofree char *date = NULL;
+  g_autofree char *match = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), NULL);
+
+  if (trimmed != NULL && (date = parse_search_date (trimmed)) != NULL)
+    {
+      stmt = chevet_store_prepare (self,
+                                   "SELECT " PATIENT_COLUMNS " FROM patients p "
+                                   "WHERE p.birth_date = ?1 ORDER BY p.sort_key LIMIT ?2 OFFSET ?3",
+                                   error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_text (stmt, 1, date, -1, SQLITE_STATIC);
+    }
+  else if (text != NULL && (match = build_match (text)) != NULL)
+    {
+      stmt = chevet_store_prepare (self,
+                                   "SELECT " PATIENT_COLUMNS " FROM patients p "
+                                   "WHERE p.rid IN (SELECT docid FROM patients_fts WHERE patients_fts MATCH ?1) "
+                                   "ORDER BY p.sort_key LIMIT ?2 OFFSET ?3", error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
+    }
+  else
+    {
+      stmt = chevet_store_prepare (self,
+                                   "SELECT " PATIENT_COLUMNS " FROM patients p "
+                                   "ORDER BY p.sort_key LIMIT ?2 OFFSET ?3", error);
+      if (stmt == NULL)
+        return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 2, limit);
+  sqlite3_bind_int64 (stmt, 3, offset);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (result, chevet_patient_new_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      chevet_store_set_sql_error (self, error);
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  g_debug ("patient search: %u results", result->len);
+  return g_steal_pointer (&result);
+}
+
+gint64
+chevet_store_count_patients (ChevetStore  *self,
+                             const char   *text,
+                             GError      **error)
+{
+  g_autofree char *trimmed = text != NULL ? g_strstrip (g_strdup (text)) : NULL;
+  g_autofree char *date = NULL;
+  g_autofree char *match = NULL;
+  sqlite3_stmt *stmt;
+  gint64 n = -1;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), -1);
+
+  if (trimmed != NULL && (date = parse_search_date (trimmed)) != NULL)
+    {
+      stmt = chevet_store_prepare (self, "SELECT count(*) FROM patients WHERE birth_date = ?", error);
+      if (stmt != NULL)
+        sqlite3_bind_text (stmt, 1, date, -1, SQLITE_STATIC);
+    }
+  else if (text != NULL && (match = build_match (text)) != NULL)
+    {
+      stmt = chevet_store_prepare (self, "SELECT count(*) FROM patients_fts WHERE patients_fts MATCH ?", error);
+      if (stmt != NULL)
+        sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
+    }
+  else
+    stmt = chevet_store_prepare (self, "SELECT count(*) FROM patients", error);
+  if (stmt == NULL)
+    return -1;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  else
+    chevet_store_set_sql_error (self, error);
+  sqlite3_reset (stmt);
+  return n;
+}
+
+ChevetPatient *
+chevet_store_dup_patient (ChevetStore  *self,
+                          const char   *patient_id,
+                          GError      **error)
+{
+  ChevetPatient *patient = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), NULL);
+
+  stmt = chevet_store_prepare (self, "SELECT " PATIENT_COLUMNS " FROM patients p WHERE p.id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, patient_id, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    patient = chevet_patient_new_from_row (stmt);
+  else if (rc != SQLITE_DONE)
+    chevet_store_set_sql_error (self, error);
+  sqlite3_reset (stmt);
+  return patient;
+}

@@ -1,0 +1,96 @@
+/* chevet-store.h: one encrypted workspace (SQLCipher database and its key slots)
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "chevet-types.h"
+
+G_BEGIN_DECLS
+
+#define CHEVET_STORE_ERROR (chevet_store_error_quark ())
+
+typedef enum
+{
+  CHEVET_STORE_ERROR_WRONG_PASSPHRASE,   /* the account exists, the passphrase does not match */
+  CHEVET_STORE_ERROR_UNKNOWN_ACCOUNT,    /* no key slot for that account */
+  CHEVET_STORE_ERROR_NOT_A_WORKSPACE,    /* the path holds no Chevet workspace */
+  CHEVET_STORE_ERROR_DAMAGED,            /* key slots or database unreadable or inconsistent */
+  CHEVET_STORE_ERROR_TOO_NEW,            /* written by a newer version of Chevet */
+  CHEVET_STORE_ERROR_NOT_ENCRYPTED,      /* the SQLite library linked is not SQLCipher */
+  CHEVET_STORE_ERROR_EXISTS,             /* a workspace already exists there */
+  CHEVET_STORE_ERROR_ACCOUNT_EXISTS,     /* that account already has a key slot */
+  CHEVET_STORE_ERROR_INVALID,            /* bad argument: empty account, short passphrase, ... */
+  CHEVET_STORE_ERROR_LAST_ACCOUNT,       /* refusing to remove the only key slot */
+  CHEVET_STORE_ERROR_FAILED,             /* any other I/O or SQL failure */
+} ChevetStoreError;
+
+/* The shortest passphrase accepted for a new key slot. */
+#define CHEVET_STORE_MIN_PASSPHRASE 8
+
+#define CHEVET_TYPE_STORE (chevet_store_get_type ())
+G_DECLARE_FINAL_TYPE (ChevetStore, chevet_store, CHEVET, STORE, GObject)
+
+GQuark       chevet_store_error_quark          (void);
+
+char        *chevet_store_dup_default_path     (const char   *workspace_name);
+gboolean     chevet_store_exists               (const char   *path);
+
+ChevetStore *chevet_store_create               (const char   *path,
+                                                const char   *workspace_name,
+                                                const char   *account,
+                                                const char   *passphrase,
+                                                GError      **error);
+ChevetStore *chevet_store_open                 (const char   *path,
+                                                const char   *account,
+                                                const char   *passphrase,
+                                                GError      **error);
+
+const char  *chevet_store_get_path             (ChevetStore  *self);
+const char  *chevet_store_get_account          (ChevetStore  *self);
+const char  *chevet_store_get_name             (ChevetStore  *self);
+
+/* Key slots: none of these re-encrypts the database. */
+gboolean     chevet_store_add_account          (ChevetStore  *self,
+                                                const char   *account,
+                                                const char   *passphrase,
+                                                GError      **error);
+gboolean     chevet_store_remove_account       (ChevetStore  *self,
+                                                const char   *account,
+                                                GError      **error);
+gboolean     chevet_store_change_passphrase    (ChevetStore  *self,
+                                                const char   *old_passphrase,
+                                                const char   *new_passphrase,
+                                                GError      **error);
+char       **chevet_store_dup_accounts         (const char   *path,
+                                                GError      **error);
+
+/* Resource counts, one entry per resource type: (char *type) -> GUINT_TO_POINTER (count). */
+GHashTable  *chevet_store_count_resources      (ChevetStore  *self,
+                                                GError      **error);
+/* The verbatim JSON of one resource, or NULL (no error) when absent. */
+char        *chevet_store_dup_resource_json    (ChevetStore  *self,
+                                                const char   *type,
+                                                const char   *id,
+                                                GError      **error);
+
+/* Patient search: case- and accent-insensitive prefix search on names and identifiers;
+ * a date (YYYY-MM-DD, DD/MM/YYYY) matches the birth date. Empty text lists everyone. */
+GPtrArray   *chevet_store_search_patients      (ChevetStore  *self,
+                                                const char   *text,
+                                                guint         offset,
+                                                guint         limit,
+                                                GError      **error);
+gint64       chevet_store_count_patients       (ChevetStore  *self,
+                                                const char   *text,
+                                                GError      **error);
+ChevetPatient *chevet_store_dup_patient        (ChevetStore  *self,
+                                                const char   *patient_id,
+                                                GError      **error);
+
+/* Testing only: make new key slots cheap to derive. Never called by the programs. */
+void         chevet_store_set_kdf_cost_for_testing (guint64   opslimit,
+                                                    gsize     memlimit);
+
+G_END_DECLS

@@ -1,0 +1,17 @@
+/* chevet-types.h: forward declarations of every chevet-core type
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+typedef struct _ChevetStore     ChevetStore;
+typedef struct _ChevetPatient   ChevetPatient;
+typedef struct _ChevetChart     ChevetChart;
+typedef struct _ChevetChartItem ChevetChartItem;
+typedef struct _ChevetGenerator ChevetGenerator;
+typedef struct _ChevetImportStats ChevetImportStats;
+
+G_END_DECLS
