@@ -860,6 +860,7 @@ import_text (Importer    *imp,
 {
   g_autoptr(GError) parse_error = NULL;
   const char *bad;
+  Scan scan;
 
   if (!g_utf8_validate_len (text, len, &bad))
     {
@@ -872,6 +873,19 @@ import_text (Importer    *imp,
     {
       g_set_error (error, CHEVET_IMPORT_ERROR, CHEVET_IMPORT_ERROR_MALFORMED,
                    _("%s: not valid JSON (%s)"), where, parse_error->message);
+      return FALSE;
+    }
+  /* json-glib stops after the first value: anything after it would be lost silently. */
+  scan.p = text;
+  scan.end = text + len;
+  scan.base = text;
+  scan_value (&scan, NULL, FALSE);
+  scan_ws (&scan);
+  if (scan.p < scan.end)
+    {
+      g_set_error (error, CHEVET_IMPORT_ERROR, CHEVET_IMPORT_ERROR_MALFORMED,
+                   _("%s: more than one JSON value (for one resource per line, name the file .ndjson)"),
+                   where);
       return FALSE;
     }
   return import_node (imp, json_parser_get_root (imp->parser), text, len, where, error);
@@ -907,8 +921,6 @@ typedef struct
   ChevetImportProgress  progress;
   gpointer              user_data;
   GCancellable         *cancellable;
-  const char           *data;
-  gsize                 length;
 } Source;
 
 static gboolean
@@ -1153,16 +1165,6 @@ chevet_store_import_file (ChevetStore           *store,
   return ok;
 }
 
-static gboolean
-import_memory (Importer  *imp,
-               gpointer   data,
-               GError   **error)
-{
-  Source *src = data;
-
-  return import_text (imp, src->data, src->length, imp->origin, error);
-}
-
 gboolean
 chevet_store_import_data (ChevetStore        *store,
                           const char         *data,
@@ -1171,6 +1173,8 @@ chevet_store_import_data (ChevetStore        *store,
                           ChevetImportStats  *stats,
                           GError            **error)
 {
+  g_autoptr(GInputStream) mem = NULL;
+  g_autoptr(GInputStream) in = NULL;
   Importer imp;
   Source src = { 0 };
   gboolean ok;
@@ -1178,10 +1182,14 @@ chevet_store_import_data (ChevetStore        *store,
   g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
   g_return_val_if_fail (data != NULL, FALSE);
 
-  importer_init (&imp, store, origin != NULL ? origin : "data");
-  src.data = data;
-  src.length = length < 0 ? strlen (data) : (gsize) length;
-  ok = run_in_transaction (&imp, import_memory, &src, error);
+  if (origin == NULL)
+    origin = "data";
+  mem = g_memory_input_stream_new_from_data (data, length < 0 ? (gssize) strlen (data) : length, NULL);
+  in = g_buffered_input_stream_new_sized (mem, 64 * 1024);
+  importer_init (&imp, store, origin);
+  src.stream = in;
+  src.ndjson = sniff_ndjson (G_BUFFERED_INPUT_STREAM (in), origin, NULL);
+  ok = run_in_transaction (&imp, import_source, &src, error);
   g_object_unref (imp.parser);
   if (ok && stats != NULL)
     *stats = imp.stats;
