@@ -1,0 +1,34 @@
+#!/bin/sh
+# run-demo.sh: install what is missing, build, and open the workstation on the demo clinic.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# The demo clinic is made once (2,000 synthetic patients, seed 2026, dates relative to
+# today) in $XDG_DATA_HOME/chevet/demo with two accounts:
+#   amara / amara-demo-2026     kofi / kofi-demo-2026
+set -eu
+cd "$(dirname "$0")/.."
+
+build-aux/install-deps.sh build
+
+if [ ! -f build/build.ninja ]; then
+  meson setup build >build-setup.log 2>&1 || { cat build-setup.log; exit 1; }
+  rm -f build-setup.log
+fi
+ninja -C build >build/ninja.log 2>&1 || { cat build/ninja.log; exit 1; }
+
+cli=build/src/cli/chevet-cli
+ws="${XDG_DATA_HOME:-$HOME/.local/share}/chevet/demo"
+if [ ! -f "$ws/keyslots.json" ]; then
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  printf 'amara-demo-2026\n' >"$tmp/amara"
+  printf 'kofi-demo-2026\n' >"$tmp/kofi"
+  echo "Creating the demo clinic in $ws (2,000 synthetic patients)..." >&2
+  "$cli" init --workspace "$ws" --name "Demo clinic" --account amara --passphrase-file "$tmp/amara" >/dev/null
+  "$cli" generate --patients 2000 --seed 2026 --output "$tmp/clinic.ndjson" 2>/dev/null
+  "$cli" import --workspace "$ws" --account amara --passphrase-file "$tmp/amara" "$tmp/clinic.ndjson" >/dev/null
+  "$cli" account add kofi --workspace "$ws" --account amara --passphrase-file "$tmp/amara" \
+    --new-passphrase-file "$tmp/kofi" >/dev/null
+fi
+
+GSETTINGS_SCHEMA_DIR="$PWD/build/data" exec build/src/ui/chevet --workspace "$ws" "$@"
