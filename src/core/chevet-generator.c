@@ -107,6 +107,22 @@ rng_int (Rng *r,
   return (int) ((rng_next (r) >> 11) % (guint64) n);
 }
 
+/* MIN and MAX evaluate their arguments twice: with a random draw inside, the value
+ * compared and the value returned would differ (and overflow arrays). */
+static inline int
+clamp_max (int v,
+           int max)
+{
+  return v < max ? v : max;
+}
+
+static inline int
+clamp_min (int v,
+           int min)
+{
+  return v > min ? v : min;
+}
+
 /* Uniform in [lo, hi]. */
 static inline int
 rng_range (Rng *r,
@@ -769,7 +785,7 @@ write_chronic (Chart *c)
       write_condition (c, k, c->chronic[c->n_chronic].id, NULL, onset, abated);
       if (d->med != MED_NONE)
         write_medication (c, d->med, c->chronic[c->n_chronic].id, NULL,
-                          MIN (onset + rng_range (r, 0, 14), c->end), prac_for (c));
+                          clamp_max (onset + rng_range (r, 0, 14), c->end), prac_for (c));
       c->n_chronic++;
     }
 }
@@ -918,7 +934,7 @@ write_immunizations (Chart *c)
   for (guint i = 0; i < c->n_chronic; i++)
     if (c->chronic[i].kind == COND_PREGNANCY)
       write_immunization (c, "35", "tetanus toxoid, adsorbed",
-                          MIN (c->chronic[i].onset + rng_range (r, 30, 90), c->end));
+                          clamp_max (c->chronic[i].onset + rng_range (r, 30, 90), c->end));
 }
 
 /* One encounter, with what its observations and note need to agree on. */
@@ -1459,7 +1475,7 @@ write_encounters (Chart *c)
 {
   Rng *r = &c->rng;
   int days[MAX_ENCOUNTERS];
-  int n = MIN (MAX_ENCOUNTERS, 2 + rng_range (r, 0, 4) + 2 * (int) c->n_chronic);
+  int n = clamp_max (2 + rng_range (r, 0, 4) + 2 * (int) c->n_chronic, MAX_ENCOUNTERS);
   int first = MAX (c->birth, c->end - 8 * 365);
   int htn_visits = 0;
 
@@ -1489,14 +1505,14 @@ write_encounters (Chart *c)
         v.start = rng_range (r, 8 * 60, 16 * 60);
       v.end_day = v.day;
       if (v.symptom && v.acute == COND_PNEUMONIA && rng_chance (r, 300))
-        v.end_day = MIN (c->end, v.day + rng_range (r, 1, 5));
+        v.end_day = clamp_max (v.day + rng_range (r, 1, 5), c->end);
       v.end_min = v.end_day > v.day ? rng_range (r, 8 * 60, 18 * 60) : v.start + rng_range (r, 15, 45);
 
       write_encounter (c, &v);
 
       if (v.symptom)
         {
-          int onset = MAX (c->birth, v.day - rng_range (r, 0, 3));
+          int onset = clamp_min (v.day - rng_range (r, 0, 3), c->birth);
           int abated = v.day + rng_range (r, 5, 14);
 
           chart_next_id (c, "cond", v.acute_id, sizeof v.acute_id);
