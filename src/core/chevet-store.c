@@ -773,7 +773,6 @@ chevet_store_create (const char  *path,
   g_autoptr(KeySlots) ks = NULL;
   g_autofree char *db_file = NULL;
   KeySlot *slot;
-  guint8 uuid[16];
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (workspace_name != NULL, NULL);
@@ -800,13 +799,8 @@ chevet_store_create (const char  *path,
   self->path = g_strdup (path);
   self->account = g_strdup (account);
   self->name = g_strdup (workspace_name);
-  randombytes_buf (uuid, sizeof uuid);
-  self->workspace_id = g_strdup_printf ("%08x-%04x-%04x-%04x-%08x%04x",
-                                        GUINT32_FROM_BE (*(guint32 *) uuid),
-                                        uuid[4] << 8 | uuid[5], (uuid[6] & 0x0f) << 8 | 0x4000 | uuid[7],
-                                        ((uuid[8] & 0x3f) | 0x80) << 8 | uuid[9],
-                                        GUINT32_FROM_BE (*(guint32 *) (uuid + 10)),
-                                        uuid[14] << 8 | uuid[15]);
+  /* Not a secret: it only binds key slots to this workspace. */
+  self->workspace_id = g_uuid_string_random ();
   self->key = sodium_malloc (KEY_BYTES);
   if (self->key == NULL)
     {
@@ -1006,6 +1000,15 @@ chevet_store_change_passphrase (ChevetStore  *self,
   g_ptr_array_index (ks->slots, index) = fresh;
   key_slot_free (slot);
   return key_slots_save (ks, self->path, error);
+}
+
+char *
+chevet_store_dup_workspace_name (const char  *path,
+                                 GError     **error)
+{
+  g_autoptr(KeySlots) ks = key_slots_load (path, error);
+
+  return ks != NULL ? g_strdup (ks->name) : NULL;
 }
 
 char **

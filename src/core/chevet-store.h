@@ -65,6 +65,9 @@ gboolean     chevet_store_change_passphrase    (ChevetStore  *self,
                                                 GError      **error);
 char       **chevet_store_dup_accounts         (const char   *path,
                                                 GError      **error);
+/* The workspace's human name, readable before unlocking (it is not secret). */
+char        *chevet_store_dup_workspace_name   (const char   *path,
+                                                GError      **error);
 
 /* Resource counts, one entry per resource type: (char *type) -> GUINT_TO_POINTER (count). */
 GHashTable  *chevet_store_count_resources      (ChevetStore  *self,

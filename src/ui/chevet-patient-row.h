@@ -1,0 +1,25 @@
+/* chevet-patient-row.h: one line of the patient list
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "chevet-types.h"
+
+G_BEGIN_DECLS
+
+#define CHEVET_TYPE_PATIENT_ROW (chevet_patient_row_get_type ())
+G_DECLARE_FINAL_TYPE (ChevetPatientRow, chevet_patient_row, CHEVET, PATIENT_ROW, GtkWidget)
+
+ChevetPatient *chevet_patient_row_get_patient       (ChevetPatientRow *self);
+void           chevet_patient_row_set_patient       (ChevetPatientRow *self,
+                                                     ChevetPatient    *patient);
+
+/* Shared with the rest of the UI (and tests): how a patient's facts read. */
+char          *chevet_patient_format_sex            (ChevetPatient    *patient);
+char          *chevet_patient_format_birth_date     (ChevetPatient    *patient);
+char          *chevet_patient_format_age            (ChevetPatient    *patient,
+                                                     GDateTime        *now);
+
+G_END_DECLS

@@ -1,0 +1,650 @@
+/* chevet-session.c: the unlocked workspace and the one worker thread that talks to it
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A ChevetStore connection is not thread-safe, and unlocking it costs a deliberate
+ * Argon2id derivation, so the session owns one dedicated worker thread and every store
+ * call runs there, one after the other. The store pointer is touched only by that thread
+ * (and by finalize, once the thread is gone).
+ *
+ * Each operation is a Job wrapping a GTask. The worker does the work, then hands the job
+ * back to the task's main context, where the task returns. So every GTask reference, and
+ * with it every reference to the session, is dropped on the main thread: the session can
+ * never be finalized from the worker (which would then wait for itself).
+ *
+ * Locking bumps a generation counter; results of jobs started before the lock come back
+ * as G_IO_ERROR_CANCELLED, so no patient row reaches a window after it locked.
+ */
+#define G_LOG_DOMAIN "chevet-session"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "chevet-session.h"
+#include "chevet-store.h"
+
+struct _ChevetSession
+{
+  GObject      parent_instance;
+
+  char        *path;
+  GThreadPool *worker;
+
+  /* Worker thread only. */
+  ChevetStore *store;
+
+  /* Main thread only. */
+  char        *workspace_name;
+  char        *account;
+  guint        generation;
+  guint        n_pending;
+  guint        unlocked : 1;
+  guint        unlocking : 1;
+};
+
+enum {
+  PROP_0,
+  PROP_PATH,
+  PROP_UNLOCKED,
+  PROP_WORKSPACE_NAME,
+  PROP_ACCOUNT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (ChevetSession, chevet_session, G_TYPE_OBJECT)
+
+typedef struct _Job Job;
+
+/* work runs on the worker; done runs on the task's main context and returns the task. */
+typedef void (*JobFunc) (ChevetSession *self,
+                         Job           *job);
+
+struct _Job
+{
+  GTask          *task;
+  JobFunc         work;
+  JobFunc         done;
+  guint           generation;
+  gpointer        result;
+  GDestroyNotify  result_free;
+  GError         *error;
+};
+
+static void
+job_free (Job *job)
+{
+  if (job->result != NULL && job->result_free != NULL)
+    job->result_free (job->result);
+  g_clear_error (&job->error);
+  g_clear_object (&job->task);
+  g_free (job);
+}
+
+static gboolean
+job_is_stale (ChevetSession *self,
+              Job           *job)
+{
+  return g_task_return_error_if_cancelled (job->task) ||
+         job->generation != self->generation;
+}
+
+static gboolean
+job_complete (gpointer data)
+{
+  Job *job = data;
+  ChevetSession *self = g_task_get_source_object (job->task);
+
+  g_assert (g_main_context_is_owner (g_task_get_context (job->task)));
+  g_assert (self->n_pending > 0);
+  self->n_pending--;
+  job->done (self, job);
+  job_free (job);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+worker_run (gpointer data,
+            gpointer user_data)
+{
+  Job *job = data;
+  ChevetSession *self = user_data;
+  GSource *source;
+
+  /* A queued search that was superseded: skip the SQL. */
+  if (!g_cancellable_is_cancelled (g_task_get_cancellable (job->task)))
+    job->work (self, job);
+
+  /* Always a source, never g_main_context_invoke (): that one runs the function right
+   * here, on the worker, whenever no thread happens to own the context at the time. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, job_complete, job, NULL);
+  g_source_set_static_name (source, "[chevet] session job done");
+  g_source_attach (source, g_task_get_context (job->task));
+  g_source_unref (source);
+}
+
+static void
+session_push (ChevetSession *self,
+              GTask         *task,
+              JobFunc        work,
+              JobFunc        done)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->task = task;
+  job->work = work;
+  job->done = done;
+  job->generation = self->generation;
+  self->n_pending++;
+  g_thread_pool_push (self->worker, job, NULL);
+}
+
+/* close */
+
+static void
+close_work (ChevetSession *self,
+            Job           *job)
+{
+  if (self->store != NULL)
+    g_debug ("closing the workspace");
+  g_clear_object (&self->store);
+}
+
+static void
+close_done (ChevetSession *self,
+            Job           *job)
+{
+  g_task_return_boolean (job->task, TRUE);
+}
+
+static void
+session_push_close (ChevetSession *self)
+{
+  GTask *task = g_task_new (self, NULL, NULL, NULL);
+
+  g_task_set_source_tag (task, session_push_close);
+  session_push (self, task, close_work, close_done);
+}
+
+/* unlock */
+
+typedef struct
+{
+  char *account;
+  char *passphrase;  /* sodium_malloc'd: wiped when freed */
+} UnlockData;
+
+typedef struct
+{
+  char *workspace_name;
+  char *account;
+} UnlockResult;
+
+static void
+unlock_data_free (UnlockData *data)
+{
+  g_free (data->account);
+  if (data->passphrase != NULL)
+    sodium_free (data->passphrase);
+  g_free (data);
+}
+
+static void
+unlock_result_free (UnlockResult *result)
+{
+  g_free (result->workspace_name);
+  g_free (result->account);
+  g_free (result);
+}
+
+static void
+unlock_work (ChevetSession *self,
+             Job           *job)
+{
+  UnlockData *data = g_task_get_task_data (job->task);
+  ChevetStore *store;
+  UnlockResult *result;
+
+  store = chevet_store_open (self->path, data->account, data->passphrase, &job->error);
+  sodium_memzero (data->passphrase, strlen (data->passphrase));
+  if (store == NULL)
+    return;
+
+  g_clear_object (&self->store);
+  self->store = store;
+
+  result = g_new0 (UnlockResult, 1);
+  result->workspace_name = g_strdup (chevet_store_get_name (store));
+  result->account = g_strdup (chevet_store_get_account (store));
+  job->result = result;
+  job->result_free = (GDestroyNotify) unlock_result_free;
+}
+
+static void
+unlock_done (ChevetSession *self,
+             Job           *job)
+{
+  UnlockResult *result = job->result;
+
+  self->unlocking = FALSE;
+
+  if (job_is_stale (self, job))
+    {
+      /* Opened for nobody: close it again. */
+      if (result != NULL)
+        session_push_close (self);
+      if (!g_task_had_error (job->task))
+        g_task_return_new_error (job->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                 _("The workspace was locked"));
+      return;
+    }
+  if (job->error != NULL)
+    {
+      g_task_return_error (job->task, g_steal_pointer (&job->error));
+      return;
+    }
+
+  g_assert (result != NULL);
+  g_free (self->workspace_name);
+  self->workspace_name = g_steal_pointer (&result->workspace_name);
+  g_free (self->account);
+  self->account = g_steal_pointer (&result->account);
+  self->unlocked = TRUE;
+  g_debug ("workspace unlocked");
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE_NAME]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCOUNT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNLOCKED]);
+
+  g_task_return_boolean (job->task, TRUE);
+}
+
+void
+chevet_session_unlock_async (ChevetSession       *self,
+                             const char          *account,
+                             const char          *passphrase,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  UnlockData *data;
+  gsize len;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (account != NULL);
+  g_return_if_fail (passphrase != NULL);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chevet_session_unlock_async);
+
+  if (self->unlocking)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               _("The workspace is already being unlocked"));
+      return;
+    }
+
+  len = strlen (passphrase);
+  data = g_new0 (UnlockData, 1);
+  data->account = g_strdup (account);
+  data->passphrase = sodium_malloc (len + 1);
+  g_task_set_task_data (task, data, (GDestroyNotify) unlock_data_free);
+  if (data->passphrase == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                               _("Could not allocate protected memory"));
+      return;
+    }
+  memcpy (data->passphrase, passphrase, len + 1);
+
+  self->unlocking = TRUE;
+  session_push (self, g_steal_pointer (&task), unlock_work, unlock_done);
+}
+
+gboolean
+chevet_session_unlock_finish (ChevetSession  *self,
+                              GAsyncResult   *result,
+                              GError        **error)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == chevet_session_unlock_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* search */
+
+typedef struct
+{
+  char  *text;
+  guint  offset;
+  guint  limit;
+} SearchData;
+
+typedef struct
+{
+  GPtrArray *patients;
+  gint64     total;
+} SearchResult;
+
+static void
+search_data_free (SearchData *data)
+{
+  g_free (data->text);
+  g_free (data);
+}
+
+static void
+search_result_free (SearchResult *result)
+{
+  g_clear_pointer (&result->patients, g_ptr_array_unref);
+  g_free (result);
+}
+
+static void
+search_work (ChevetSession *self,
+             Job           *job)
+{
+  SearchData *data = g_task_get_task_data (job->task);
+  g_autoptr(GPtrArray) patients = NULL;
+  SearchResult *result;
+  gint64 total;
+
+  if (self->store == NULL)
+    {
+      g_set_error (&job->error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The workspace is locked"));
+      return;
+    }
+
+  patients = chevet_store_search_patients (self->store, data->text, data->offset, data->limit,
+                                           &job->error);
+  if (patients == NULL)
+    return;
+  /* The page size bounds the count: skip counting when everything fit. */
+  if (data->offset == 0 && patients->len < data->limit)
+    total = patients->len;
+  else if ((total = chevet_store_count_patients (self->store, data->text, &job->error)) < 0)
+    return;
+
+  result = g_new0 (SearchResult, 1);
+  result->patients = g_steal_pointer (&patients);
+  result->total = total;
+  job->result = result;
+  job->result_free = (GDestroyNotify) search_result_free;
+}
+
+static void
+search_done (ChevetSession *self,
+             Job           *job)
+{
+  if (job_is_stale (self, job))
+    {
+      if (!g_task_had_error (job->task))
+        g_task_return_new_error (job->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                 _("The workspace was locked"));
+      return;
+    }
+  if (job->error != NULL)
+    {
+      g_task_return_error (job->task, g_steal_pointer (&job->error));
+      return;
+    }
+  g_task_return_pointer (job->task, g_steal_pointer (&job->result), (GDestroyNotify) search_result_free);
+}
+
+void
+chevet_session_search_async (ChevetSession       *self,
+                             const char          *text,
+                             guint                offset,
+                             guint                limit,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SearchData *data;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (limit > 0);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chevet_session_search_async);
+
+  if (!self->unlocked)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The workspace is locked"));
+      return;
+    }
+
+  data = g_new0 (SearchData, 1);
+  data->text = g_strdup (text);
+  data->offset = offset;
+  data->limit = limit;
+  g_task_set_task_data (task, data, (GDestroyNotify) search_data_free);
+
+  session_push (self, g_steal_pointer (&task), search_work, search_done);
+}
+
+/* Returns the patients (ChevetPatient) from @offset, and in @total how many match in all. */
+GPtrArray *
+chevet_session_search_finish (ChevetSession  *self,
+                              GAsyncResult   *result,
+                              guint64        *total,
+                              GError        **error)
+{
+  SearchResult *search;
+  GPtrArray *patients;
+
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == chevet_session_search_async, NULL);
+
+  search = g_task_propagate_pointer (G_TASK (result), error);
+  if (search == NULL)
+    return NULL;
+  if (total != NULL)
+    *total = (guint64) search->total;
+  patients = g_steal_pointer (&search->patients);
+  search_result_free (search);
+  return patients;
+}
+
+/* lock */
+
+/* Forgets the unlocked store at once for the main thread; the worker drops it after
+ * whatever it is doing. Results of operations started before come back cancelled. */
+void
+chevet_session_lock (ChevetSession *self)
+{
+  gboolean was_unlocked;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+
+  was_unlocked = self->unlocked;
+  self->generation++;
+  self->unlocked = FALSE;
+  session_push_close (self);
+
+  if (was_unlocked)
+    {
+      g_debug ("workspace locked");
+      g_clear_pointer (&self->workspace_name, g_free);
+      g_clear_pointer (&self->account, g_free);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE_NAME]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCOUNT]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNLOCKED]);
+    }
+}
+
+/* GObject */
+
+static void
+chevet_session_constructed (GObject *object)
+{
+  ChevetSession *self = (ChevetSession *) object;
+  g_autoptr(GError) error = NULL;
+
+  G_OBJECT_CLASS (chevet_session_parent_class)->constructed (object);
+
+  g_assert (self->path != NULL);
+
+  /* Exclusive and at most one thread: the store sees one caller, in order. */
+  self->worker = g_thread_pool_new (worker_run, self, 1, TRUE, &error);
+  if (self->worker == NULL)
+    g_error ("Cannot start the workspace thread: %s", error->message);
+}
+
+static void
+chevet_session_finalize (GObject *object)
+{
+  ChevetSession *self = (ChevetSession *) object;
+
+  /* Every job holds a reference on us through its task: the queue is empty now. */
+  g_thread_pool_free (self->worker, FALSE, TRUE);
+  g_clear_object (&self->store);
+  g_free (self->path);
+  g_free (self->workspace_name);
+  g_free (self->account);
+
+  G_OBJECT_CLASS (chevet_session_parent_class)->finalize (object);
+}
+
+static void
+chevet_session_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  ChevetSession *self = CHEVET_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+    case PROP_UNLOCKED:
+      g_value_set_boolean (value, self->unlocked);
+      break;
+    case PROP_WORKSPACE_NAME:
+      g_value_set_string (value, self->workspace_name);
+      break;
+    case PROP_ACCOUNT:
+      g_value_set_string (value, self->account);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+chevet_session_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  ChevetSession *self = CHEVET_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      self->path = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+chevet_session_class_init (ChevetSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = chevet_session_constructed;
+  object_class->finalize = chevet_session_finalize;
+  object_class->get_property = chevet_session_get_property;
+  object_class->set_property = chevet_session_set_property;
+
+  properties[PROP_PATH] =
+    g_param_spec_string ("path", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_UNLOCKED] =
+    g_param_spec_boolean ("unlocked", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_WORKSPACE_NAME] =
+    g_param_spec_string ("workspace-name", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ACCOUNT] =
+    g_param_spec_string ("account", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+chevet_session_init (ChevetSession *self)
+{
+}
+
+ChevetSession *
+chevet_session_new (const char *path)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (sodium_init () < 0)
+    g_error ("Cannot initialize libsodium");
+
+  return g_object_new (CHEVET_TYPE_SESSION, "path", path, NULL);
+}
+
+const char *
+chevet_session_get_path (ChevetSession *self)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), NULL);
+  return self->path;
+}
+
+gboolean
+chevet_session_workspace_exists (ChevetSession *self)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), FALSE);
+  return chevet_store_exists (self->path);
+}
+
+gboolean
+chevet_session_get_unlocked (ChevetSession *self)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), FALSE);
+  return self->unlocked;
+}
+
+/* The name the workspace was created with; NULL while locked. */
+const char *
+chevet_session_get_workspace_name (ChevetSession *self)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), NULL);
+  return self->workspace_name;
+}
+
+/* The account that unlocked the workspace; NULL while locked. */
+const char *
+chevet_session_get_account (ChevetSession *self)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), NULL);
+  return self->account;
+}
+
+/* Whether some operation has not come back yet (its callback not run). */
+gboolean
+chevet_session_has_pending (ChevetSession *self)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), FALSE);
+  return self->n_pending > 0;
+}

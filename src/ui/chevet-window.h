@@ -1,0 +1,21 @@
+/* chevet-window.h: the main window, from unlock to the patient list
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "chevet-session.h"
+
+G_BEGIN_DECLS
+
+#define CHEVET_TYPE_WINDOW (chevet_window_get_type ())
+G_DECLARE_FINAL_TYPE (ChevetWindow, chevet_window, CHEVET, WINDOW, AdwApplicationWindow)
+
+ChevetWindow  *chevet_window_new              (GtkApplication *application,
+                                               ChevetSession  *session,
+                                               GSettings      *settings);
+ChevetSession *chevet_window_get_session      (ChevetWindow   *self);
+const char    *chevet_window_get_visible_page (ChevetWindow   *self);
+
+G_END_DECLS
