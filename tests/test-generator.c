@@ -400,6 +400,57 @@ test_progress_and_cancel (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* Vital signs agree with each other: where weight, height and BMI were measured at the
+ * same encounter, BMI = weight / height². */
+static void
+test_bmi_consistent (void)
+{
+  g_autoptr(GBytes) bytes = generate (11, "2026-01-15", 150, FALSE, NULL);
+  g_autoptr(GPtrArray) nodes = parse_lines (bytes);
+  g_autoptr(GHashTable) by_encounter = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  guint checked = 0;
+  GHashTableIter iter;
+  double *v;
+
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      JsonObject *o = json_node_get_object (nodes->pdata[i]);
+      const char *code, *enc;
+      double *slot;
+      int k;
+
+      if (!g_str_equal (json_object_get_string_member (o, "resourceType"), "Observation") ||
+          !json_object_has_member (o, "valueQuantity") || !json_object_has_member (o, "encounter"))
+        continue;
+      code = json_object_get_string_member (json_array_get_object_element (
+        json_object_get_array_member (json_object_get_object_member (o, "code"), "coding"), 0), "code");
+      k = g_str_equal (code, "29463-7") ? 0 : g_str_equal (code, "8302-2") ? 1 : g_str_equal (code, "39156-5") ? 2 : -1;
+      if (k < 0)
+        continue;
+      enc = json_object_get_string_member (json_object_get_object_member (o, "encounter"), "reference");
+      slot = g_hash_table_lookup (by_encounter, enc);
+      if (slot == NULL)
+        {
+          slot = g_new0 (double, 3);
+          g_hash_table_insert (by_encounter, (gpointer) enc, slot);
+        }
+      slot[k] = json_object_get_double_member (json_object_get_object_member (o, "valueQuantity"), "value");
+    }
+  g_hash_table_iter_init (&iter, by_encounter);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &v))
+    if (v[0] > 0 && v[1] > 0 && v[2] > 0)
+      {
+        double bmi = v[0] / ((v[1] / 100) * (v[1] / 100));
+
+        /* Weight and height are rounded to 0.1 before BMI is computed. */
+        g_assert_cmpfloat_with_epsilon (v[2], bmi, 0.3);
+        g_assert_cmpfloat (v[2], >, 8);
+        g_assert_cmpfloat (v[2], <, 60);
+        checked++;
+      }
+  g_assert_cmpuint (checked, >, 20);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -409,6 +460,7 @@ main (int   argc,
   g_test_add_func ("/generator/deterministic", test_deterministic);
   g_test_add_func ("/generator/consistent", test_consistent);
   g_test_add_func ("/generator/patients-only", test_patients_only);
+  g_test_add_func ("/generator/vitals/bmi-agrees-with-weight-and-height", test_bmi_consistent);
   g_test_add_func ("/generator/progress-and-cancel", test_progress_and_cancel);
 
   return g_test_run ();

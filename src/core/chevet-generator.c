@@ -1158,7 +1158,7 @@ write_vitals (Chart *c,
     write_vital (c, v, "8302-2", "Body height", (int) (h * 10 + 0.5), "cm", "cm");
   if (age >= 2)
     write_vital (c, v, "39156-5", "Body mass index (BMI) [Ratio]",
-                 (int) (v->weight10 * 1000.0 / (h * h) + 0.5), "kg/m2", "kg/m2");
+                 (int) (v->weight10 * 10000.0 / (h * h) + 0.5), "kg/m2", "kg/m2");
   write_vital (c, v, "8310-5", "Body temperature", v->temp10, "Cel", "Cel");
 
   hr = age < 1 ? rng_range (r, 110, 150) : age < 6 ? rng_range (r, 90, 120)

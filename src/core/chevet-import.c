@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "chevet-fhir.h"
@@ -274,21 +275,47 @@ rewrite_resource (const char *text,
 
 /* ------------------------------------------------------------------ validation */
 
+/* Members whose FHIR type is date, dateTime or instant (R4 names, not exhaustive). A
+ * switch on the first letter: this runs for every string of every resource. */
 static gboolean
-is_date_member (const char *name)
+is_date_member (const char *n)
 {
-  static const char * const names[] = {
-    "birthDate", "deceasedDateTime", "onsetDateTime", "abatementDateTime", "recordedDate",
-    "effectiveDateTime", "effectiveInstant", "issued", "authoredOn", "occurrenceDateTime",
-    "lastUpdated", "recorded", "dateAsserted", "lastOccurrence", "performedDateTime",
-    "start", "end", "expirationDate", "valueDateTime", "valueDate", "valueInstant",
-    "date", "created", "timestamp", "whenHandedOver", "whenPrepared", "dateWritten",
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (g_str_equal (name, names[i]))
-      return TRUE;
-  return FALSE;
+  switch (n[0])
+    {
+    case 'a':
+      return g_str_equal (n, "abatementDateTime") || g_str_equal (n, "authoredOn");
+    case 'b':
+      return g_str_equal (n, "birthDate");
+    case 'c':
+      return g_str_equal (n, "created");
+    case 'd':
+      return g_str_equal (n, "date") || g_str_equal (n, "deceasedDateTime") ||
+             g_str_equal (n, "dateAsserted") || g_str_equal (n, "dateWritten");
+    case 'e':
+      return g_str_equal (n, "end") || g_str_equal (n, "effectiveDateTime") ||
+             g_str_equal (n, "effectiveInstant") || g_str_equal (n, "expirationDate");
+    case 'i':
+      return g_str_equal (n, "issued");
+    case 'l':
+      return g_str_equal (n, "lastUpdated") || g_str_equal (n, "lastOccurrence");
+    case 'o':
+      return g_str_equal (n, "onsetDateTime") || g_str_equal (n, "occurrenceDateTime");
+    case 'p':
+      return g_str_equal (n, "performedDateTime");
+    case 'r':
+      return g_str_equal (n, "recordedDate") || g_str_equal (n, "recorded");
+    case 's':
+      return g_str_equal (n, "start");
+    case 't':
+      return g_str_equal (n, "timestamp");
+    case 'v':
+      return g_str_equal (n, "valueDateTime") || g_str_equal (n, "valueDate") ||
+             g_str_equal (n, "valueInstant");
+    case 'w':
+      return g_str_equal (n, "whenHandedOver") || g_str_equal (n, "whenPrepared");
+    default:
+      return FALSE;
+    }
 }
 
 typedef struct
@@ -851,10 +878,31 @@ import_node (Importer    *imp,
   return upsert_resource (imp, node, type, id, version, updated, text, len, NULL, where, error);
 }
 
+/* json-glib says "<data>:3:14: Parse error: …": make it "line 3, column 14: …" (or only
+ * the column when the text is one NDJSON line, whose number @where already gives). */
+static char *
+json_error_reason (const char *message,
+                   gboolean    is_line)
+{
+  unsigned line = 0, column = 0;
+  int consumed = 0;
+  const char *rest;
+
+  if (sscanf (message, "<data>:%u:%u: %n", &line, &column, &consumed) < 2 || consumed == 0)
+    return g_strdup (message);
+  rest = message + consumed;
+  if (g_str_has_prefix (rest, "Parse error: "))
+    rest += strlen ("Parse error: ");
+  if (is_line)
+    return g_strdup_printf (_("column %u: %s"), column, rest);
+  return g_strdup_printf (_("line %u, column %u: %s"), line, column, rest);
+}
+
 static gboolean
 import_text (Importer    *imp,
              const char  *text,
              gsize        len,
+             gboolean     is_line,
              const char  *where,
              GError     **error)
 {
@@ -871,8 +919,10 @@ import_text (Importer    *imp,
     }
   if (!json_parser_load_from_data (imp->parser, text, len, &parse_error))
     {
+      g_autofree char *reason = json_error_reason (parse_error->message, is_line);
+
       g_set_error (error, CHEVET_IMPORT_ERROR, CHEVET_IMPORT_ERROR_MALFORMED,
-                   _("%s: not valid JSON (%s)"), where, parse_error->message);
+                   _("%s: not valid JSON (%s)"), where, reason);
       return FALSE;
     }
   /* json-glib stops after the first value: anything after it would be lost silently. */
@@ -996,7 +1046,7 @@ import_ndjson_stream (Importer  *imp,
           if (len > 0)
             {
               where = g_strdup_printf (_("%s, line %" G_GUINT64_FORMAT), imp->origin, line_no);
-              if (!import_text (imp, text, len, where, error))
+              if (!import_text (imp, text, len, TRUE, where, error))
                 return FALSE;
             }
           g_string_truncate (line, 0);
@@ -1052,7 +1102,7 @@ import_json_stream (Importer  *imp,
     }
   if (bytes->len >= 3 && memcmp (bytes->data, "\xef\xbb\xbf", 3) == 0)
     g_byte_array_remove_range (bytes, 0, 3);
-  if (!import_text (imp, (const char *) bytes->data, bytes->len, imp->origin, error))
+  if (!import_text (imp, (const char *) bytes->data, bytes->len, FALSE, imp->origin, error))
     return FALSE;
   if (src->progress != NULL)
     src->progress (imp->stats.read, bytes->len, src->user_data);

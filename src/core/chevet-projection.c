@@ -1118,21 +1118,22 @@ typedef struct
   const char *type;
   const char *table;
   const char *insert;
+  const char *remove;
   const char *patient_member;
 } Projection;
 
 static const Projection projections[] = {
-  { "AllergyIntolerance", "allergies", INSERT_CHART ("allergies"), "patient" },
-  { "Composition", "documents", INSERT_CHART ("documents"), "subject" },
-  { "Condition", "conditions", INSERT_CHART ("conditions"), "subject" },
-  { "DiagnosticReport", "reports", INSERT_CHART ("reports"), "subject" },
-  { "DocumentReference", "documents", INSERT_CHART ("documents"), "subject" },
-  { "Encounter", "encounters", INSERT_CHART ("encounters"), "subject" },
-  { "Immunization", "immunizations", INSERT_CHART ("immunizations"), "patient" },
-  { "MedicationRequest", "medications", INSERT_CHART ("medications"), "subject" },
-  { "MedicationStatement", "medications", INSERT_CHART ("medications"), "subject" },
-  { "Observation", "observations", INSERT_CHART ("observations"), "subject" },
-  { "Procedure", "procedures", INSERT_CHART ("procedures"), "subject" },
+  { "AllergyIntolerance", "allergies", INSERT_CHART ("allergies"), "DELETE FROM allergies WHERE rid = ?", "patient" },
+  { "Composition", "documents", INSERT_CHART ("documents"), "DELETE FROM documents WHERE rid = ?", "subject" },
+  { "Condition", "conditions", INSERT_CHART ("conditions"), "DELETE FROM conditions WHERE rid = ?", "subject" },
+  { "DiagnosticReport", "reports", INSERT_CHART ("reports"), "DELETE FROM reports WHERE rid = ?", "subject" },
+  { "DocumentReference", "documents", INSERT_CHART ("documents"), "DELETE FROM documents WHERE rid = ?", "subject" },
+  { "Encounter", "encounters", INSERT_CHART ("encounters"), "DELETE FROM encounters WHERE rid = ?", "subject" },
+  { "Immunization", "immunizations", INSERT_CHART ("immunizations"), "DELETE FROM immunizations WHERE rid = ?", "patient" },
+  { "MedicationRequest", "medications", INSERT_CHART ("medications"), "DELETE FROM medications WHERE rid = ?", "subject" },
+  { "MedicationStatement", "medications", INSERT_CHART ("medications"), "DELETE FROM medications WHERE rid = ?", "subject" },
+  { "Observation", "observations", INSERT_CHART ("observations"), "DELETE FROM observations WHERE rid = ?", "subject" },
+  { "Procedure", "procedures", INSERT_CHART ("procedures"), "DELETE FROM procedures WHERE rid = ?", "subject" },
 };
 
 static const Projection *
@@ -1216,47 +1217,46 @@ chevet_projection_remove (ChevetStore  *store,
                           gint64        rid,
                           GError      **error)
 {
-  const Projection *p = find_projection (type);
-  g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt;
-  int rc = SQLITE_DONE;
+  static const char * const patient_sql[] = {
+    "DELETE FROM patients_fts WHERE docid = ?",
+    "DELETE FROM patients WHERE rid = ?",
+  };
+  static const char * const observation_sql[] = {
+    "DELETE FROM observation_components WHERE rid = ?",
+    "DELETE FROM observations WHERE rid = ?",
+  };
+  const char * const *sql = NULL;
+  const char *single[1];
+  guint n = 0;
 
   if (g_str_equal (type, "Patient"))
+    sql = patient_sql, n = 2;
+  else if (g_str_equal (type, "Observation"))
+    sql = observation_sql, n = 2;
+  else
     {
-      stmt = chevet_store_prepare (store, "DELETE FROM patients_fts WHERE docid = ?", error);
+      const Projection *p = find_projection (type);
+
+      if (p == NULL)
+        return TRUE;
+      single[0] = p->remove;
+      sql = single, n = 1;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      sqlite3_stmt *stmt = chevet_store_prepare (store, sql[i], error);
+      int rc;
+
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int64 (stmt, 1, rid);
       rc = sqlite3_step (stmt);
       sqlite3_reset (stmt);
-      sql = g_strdup ("DELETE FROM patients WHERE rid = ?");
-    }
-  else if (p != NULL)
-    sql = g_strdup_printf ("DELETE FROM %s WHERE rid = ?", p->table);
-  if (sql == NULL)
-    return TRUE;
-  if (rc == SQLITE_DONE && g_str_equal (type, "Observation"))
-    {
-      stmt = chevet_store_prepare (store, "DELETE FROM observation_components WHERE rid = ?", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, rid);
-      rc = sqlite3_step (stmt);
-      sqlite3_reset (stmt);
-    }
-  if (rc == SQLITE_DONE)
-    {
-      stmt = chevet_store_prepare (store, sql, error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, rid);
-      rc = sqlite3_step (stmt);
-      sqlite3_reset (stmt);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      chevet_store_set_sql_error (store, error);
-      return FALSE;
+      if (rc != SQLITE_DONE)
+        {
+          chevet_store_set_sql_error (store, error);
+          return FALSE;
+        }
     }
   return TRUE;
 }

@@ -11,7 +11,8 @@
 G_BEGIN_DECLS
 
 sqlite3       *chevet_store_get_db          (ChevetStore  *self);
-/* A cached prepared statement, reset and with bindings cleared. */
+/* A cached prepared statement, reset and with bindings cleared. The cache is keyed by
+ * the address of @sql, which must be a string constant (static storage). */
 sqlite3_stmt  *chevet_store_prepare         (ChevetStore  *self,
                                              const char   *sql,
                                              GError      **error);

@@ -130,8 +130,19 @@ derive_slot_key (const char *passphrase,
                  guint8     *out_key,
                  GError    **error)
 {
-  if (crypto_pwhash (out_key, KEY_BYTES, passphrase, strlen (passphrase), slot->salt,
-                     slot->opslimit, slot->memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
+  g_autofree char *nfc = NULL;
+  int r;
+
+  /* "é" typed as one code point or as e + accent is the same passphrase. */
+  if (g_utf8_validate (passphrase, -1, NULL))
+    nfc = g_utf8_normalize (passphrase, -1, G_NORMALIZE_NFC);
+  if (nfc != NULL)
+    passphrase = nfc;
+  r = crypto_pwhash (out_key, KEY_BYTES, passphrase, strlen (passphrase), slot->salt,
+                     slot->opslimit, slot->memlimit, crypto_pwhash_ALG_ARGON2ID13);
+  if (nfc != NULL)
+    sodium_memzero (nfc, strlen (nfc));
+  if (r != 0)
     {
       g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_FAILED,
                    _("Not enough memory to derive the key from the passphrase"));
@@ -450,7 +461,8 @@ finalize_statement (gpointer stmt)
 static void
 chevet_store_init (ChevetStore *self)
 {
-  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_statement);
+  /* Keyed by the address of the SQL text: callers pass string constants. */
+  self->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_statement);
 }
 
 sqlite3 *
@@ -491,7 +503,7 @@ chevet_store_prepare (ChevetStore  *self,
       chevet_store_set_sql_error (self, error);
       return NULL;
     }
-  g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+  g_hash_table_insert (self->statements, (gpointer) sql, stmt);
   return stmt;
 }
 
@@ -1180,7 +1192,7 @@ chevet_store_search_patients (ChevetStore  *self,
       if (stmt == NULL)
         return NULL;
     }
-  sqlite3_bind_int64 (stmt, 2, limit);
+  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
   sqlite3_bind_int64 (stmt, 3, offset);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (result, chevet_patient_new_from_row (stmt));

@@ -79,7 +79,10 @@ char        *chevet_store_dup_resource_json    (ChevetStore  *self,
                                                 GError      **error);
 
 /* Patient search: case- and accent-insensitive prefix search on names and identifiers;
- * a date (YYYY-MM-DD, DD/MM/YYYY) matches the birth date. Empty text lists everyone. */
+ * a date (YYYY-MM-DD, DD/MM/YYYY) matches the birth date. Empty or NULL text lists
+ * everyone. Sorted by family then given name; @limit 0 means no limit. Returns a
+ * GPtrArray of ChevetPatient, or NULL with @error set. chevet_store_count_patients
+ * counts the same matches, or returns -1 with @error set. */
 GPtrArray   *chevet_store_search_patients      (ChevetStore  *self,
                                                 const char   *text,
                                                 guint         offset,

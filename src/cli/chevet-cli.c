@@ -1,0 +1,1064 @@
+/* chevet-cli.c: chevet-cli, the headless command line over a Chevet workspace
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "chevet-cli"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <gio/gunixoutputstream.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <sodium.h>
+
+#include "chevet-chart.h"
+#include "chevet-cli-passphrase.h"
+#include "chevet-generator.h"
+#include "chevet-import.h"
+#include "chevet-patient.h"
+#include "chevet-store.h"
+
+/* Exit statuses: 1 when the work failed, 2 when the command line was wrong. */
+#define EXIT_USAGE 2
+
+/* Progress lines on stderr at most this often, in microseconds. */
+#define PROGRESS_INTERVAL G_USEC_PER_SEC
+
+typedef struct
+{
+  const char *name;
+  const char *summary;  /* N_() */
+  int (*run) (int    argc,
+              char **argv);
+} CliCommand;
+
+/* Options shared by the commands that open a workspace. GOption writes into these. */
+static char *opt_workspace;
+static char *opt_account;
+static char *opt_passphrase_file;
+static char *opt_new_passphrase_file;
+
+static const GOptionEntry workspace_entries[] = {
+  { "workspace", 'w', 0, G_OPTION_ARG_FILENAME, &opt_workspace,
+    N_("The workspace directory (default: the “clinic” workspace in the user data directory)"),
+    N_("PATH") },
+  { "account", 'a', 0, G_OPTION_ARG_STRING, &opt_account,
+    N_("The account that opens the workspace (required)"), N_("NAME") },
+  { "passphrase-file", 'p', 0, G_OPTION_ARG_FILENAME, &opt_passphrase_file,
+    N_("Read the account’s passphrase from the first line of FILE (“-” for standard input) "
+       "instead of asking on the terminal"),
+    N_("FILE") },
+  { NULL }
+};
+
+static const GOptionEntry path_entries[] = {
+  { "workspace", 'w', 0, G_OPTION_ARG_FILENAME, &opt_workspace,
+    N_("The workspace directory (default: the “clinic” workspace in the user data directory)"),
+    N_("PATH") },
+  { NULL }
+};
+
+static const GOptionEntry new_passphrase_entries[] = {
+  { "new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_new_passphrase_file,
+    N_("Read the new passphrase from the first line of FILE instead of asking on the terminal"),
+    N_("FILE") },
+  { NULL }
+};
+
+static void
+print_error (const char *message)
+{
+  g_printerr ("chevet-cli: %s\n", message);
+}
+
+static int
+usage_error (const char *message)
+{
+  print_error (message);
+  /* TRANSLATORS: %s is the command, e.g. "chevet-cli import" */
+  g_printerr (_("Try “%s --help” for more information.\n"), g_get_prgname ());
+  return EXIT_USAGE;
+}
+
+static int
+fail (GError *error)
+{
+  print_error (error->message);
+  return EXIT_FAILURE;
+}
+
+static GOptionContext *
+command_context_new (const char *parameter_string,
+                     const char *summary)
+{
+  GOptionContext *context;
+
+  context = g_option_context_new (parameter_string);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context, summary);
+  return context;
+}
+
+/* Parses the options of one command; on failure, prints why and returns FALSE. */
+static gboolean
+parse_command_line (GOptionContext   *context,
+                    int              *argc,
+                    char           ***argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      usage_error (error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Writes @text to stdout with tabs, line breaks and other control characters turned
+ * into spaces, so that one field stays one field. */
+static void
+print_field (const char *text)
+{
+  const char *p;
+
+  if (text == NULL)
+    return;
+
+  for (p = text; *p != '\0'; p++)
+    putchar (g_ascii_iscntrl (*p) ? ' ' : *p);
+}
+
+/* Workspaces */
+
+static char *
+dup_workspace_path (void)
+{
+  if (opt_workspace != NULL)
+    return g_strdup (opt_workspace);
+  return chevet_store_dup_default_path ("clinic");
+}
+
+static gboolean
+check_account_given (void)
+{
+  if (opt_account == NULL || *opt_account == '\0')
+    {
+      usage_error (_("Which account? Give it with --account NAME"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Opens the workspace as --account. The passphrase comes from --passphrase-file or
+ * the terminal; it is handed back in @passphrase_out when the caller needs it again,
+ * and wiped otherwise. */
+static ChevetStore *
+open_workspace (ChevetCliSecret **passphrase_out,
+                GError          **error)
+{
+  g_autoptr(ChevetCliSecret) passphrase = NULL;
+  g_autofree char *path = dup_workspace_path ();
+  g_autofree char *prompt = NULL;
+  g_auto(GStrv) accounts = NULL;
+  ChevetStore *store;
+
+  g_assert (opt_account != NULL);
+
+  /* Listing the key slots needs no passphrase: say "not a workspace" or "no such
+   * account" before asking for one. */
+  accounts = chevet_store_dup_accounts (path, error);
+  if (accounts == NULL)
+    return NULL;
+
+  if (!g_strv_contains ((const char * const *) accounts, opt_account))
+    {
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_UNKNOWN_ACCOUNT,
+                   _("The workspace %s has no account “%s”"), display, opt_account);
+      return NULL;
+    }
+
+  /* TRANSLATORS: %s is an account name */
+  prompt = g_strdup_printf (_("Passphrase for %s: "), opt_account);
+  passphrase = chevet_cli_read_passphrase (opt_passphrase_file, "--passphrase-file",
+                                           prompt, NULL, 0, error);
+  if (passphrase == NULL)
+    return NULL;
+
+  store = chevet_store_open (path, opt_account, passphrase, error);
+  if (store != NULL && passphrase_out != NULL)
+    *passphrase_out = g_steal_pointer (&passphrase);
+
+  return store;
+}
+
+static ChevetCliSecret *
+read_new_passphrase (const char  *file,
+                     const char  *option,
+                     const char  *account,
+                     GError     **error)
+{
+  g_autofree char *prompt = NULL;
+  g_autofree char *repeat_prompt = NULL;
+
+  /* TRANSLATORS: %s is an account name */
+  prompt = g_strdup_printf (_("New passphrase for %s: "), account);
+  /* TRANSLATORS: %s is an account name */
+  repeat_prompt = g_strdup_printf (_("Repeat the new passphrase for %s: "), account);
+
+  return chevet_cli_read_passphrase (file, option, prompt, repeat_prompt,
+                                     CHEVET_STORE_MIN_PASSPHRASE, error);
+}
+
+/* init */
+
+static int
+cmd_init (int    argc,
+          char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetCliSecret) passphrase = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *display = NULL;
+  g_autofree char *name = NULL;
+  const GOptionEntry entries[] = {
+    { "name", 'n', 0, G_OPTION_ARG_STRING, &name,
+      N_("The workspace’s name, as people see it (default: “Clinic”)"), N_("NAME") },
+    { NULL }
+  };
+
+  context = command_context_new (NULL, _("Create an encrypted workspace with its first account."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error (_("init takes no arguments"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  path = dup_workspace_path ();
+  display = g_filename_display_name (path);
+
+  /* Before asking for a passphrase twice. */
+  if (chevet_store_exists (path))
+    {
+      g_autofree char *message = g_strdup_printf (_("There already is a Chevet workspace in %s"),
+                                                  display);
+      print_error (message);
+      return EXIT_FAILURE;
+    }
+
+  passphrase = read_new_passphrase (opt_passphrase_file, "--passphrase-file", opt_account, &error);
+  if (passphrase == NULL)
+    return fail (error);
+
+  store = chevet_store_create (path, name != NULL ? name : _("Clinic"), opt_account, passphrase,
+                               &error);
+  g_clear_pointer (&passphrase, chevet_cli_secret_free);
+  if (store == NULL)
+    return fail (error);
+
+  /* TRANSLATORS: the first %s is a workspace name, the second a directory, the third an account */
+  g_print (_("Created the workspace “%s” in %s for the account “%s”.\n"),
+           chevet_store_get_name (store), display, chevet_store_get_account (store));
+  return EXIT_SUCCESS;
+}
+
+/* import */
+
+typedef struct
+{
+  const char *display;
+  gint64      last;
+  gboolean    tty;
+  gboolean    shown;
+} Progress;
+
+static void
+progress_init (Progress   *progress,
+               const char *display)
+{
+  progress->display = display;
+  progress->last = g_get_monotonic_time ();
+  progress->tty = isatty (STDERR_FILENO);
+  progress->shown = FALSE;
+}
+
+static gboolean
+progress_due (Progress *progress)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - progress->last < PROGRESS_INTERVAL)
+    return FALSE;
+  progress->last = now;
+  return TRUE;
+}
+
+static void
+progress_show (Progress   *progress,
+               const char *line)
+{
+  /* On a terminal, one line rewritten in place; elsewhere, one line each time. */
+  if (progress->tty)
+    g_printerr ("\r\033[K%s", line);
+  else
+    g_printerr ("%s\n", line);
+  progress->shown = TRUE;
+}
+
+static void
+progress_done (Progress *progress)
+{
+  if (progress->tty && progress->shown)
+    g_printerr ("\r\033[K");
+  progress->shown = FALSE;
+}
+
+static void
+on_import_progress (guint64  resources_read,
+                    guint64  bytes_read,
+                    gpointer user_data)
+{
+  Progress *progress = user_data;
+  g_autofree char *line = NULL;
+
+  if (!progress_due (progress))
+    return;
+
+  /* TRANSLATORS: %s is a file name */
+  line = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s: %llu resource", "%s: %llu resources",
+                                       (unsigned long) MIN (resources_read, G_MAXULONG)),
+                          progress->display, (unsigned long long) resources_read);
+  progress_show (progress, line);
+}
+
+static int
+cmd_import (int    argc,
+            char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  int i;
+
+  context = command_context_new (_("FILE…"),
+                                 _("Import FHIR R4 Bundles, resources or NDJSON files.\n\n"
+                                   "Each file is imported whole or not at all. The import stops "
+                                   "at the first file that fails; the files before it stay "
+                                   "imported."));
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc < 2)
+    return usage_error (_("Which files? Give at least one FILE to import"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+
+  for (i = 1; i < argc; i++)
+    {
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (argv[i]);
+      g_autofree char *display = g_filename_display_name (argv[i]);
+      ChevetImportStats stats = { 0 };
+      Progress progress;
+      gboolean ok;
+
+      progress_init (&progress, display);
+      ok = chevet_store_import_file (store, file, &stats, on_import_progress, &progress,
+                                     NULL, &error);
+      progress_done (&progress);
+      if (!ok)
+        return fail (error);
+
+      /* TRANSLATORS: %s is a file name; the numbers count resources */
+      printf (_("%s: %llu read, %llu created, %llu updated, %llu unchanged, "
+                "%llu older ignored, %llu deleted"),
+              display,
+              (unsigned long long) stats.read,
+              (unsigned long long) stats.created,
+              (unsigned long long) stats.updated,
+              (unsigned long long) stats.unchanged,
+              (unsigned long long) stats.older,
+              (unsigned long long) stats.deleted);
+      if (stats.skipped > 0)
+        /* TRANSLATORS: continues the line above: entries without a resource to keep */
+        printf (_(", %llu skipped"), (unsigned long long) stats.skipped);
+      putchar ('\n');
+      fflush (stdout);
+    }
+
+  return EXIT_SUCCESS;
+}
+
+/* generate */
+
+static void
+on_generate_progress (guint    patients_done,
+                      guint    patients_total,
+                      gpointer user_data)
+{
+  Progress *progress = user_data;
+  g_autofree char *line = NULL;
+
+  if (!progress_due (progress))
+    return;
+
+  /* TRANSLATORS: progress of the generator, e.g. "120/1000 patients" */
+  line = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u/%u patient", "%u/%u patients",
+                                       patients_total),
+                          patients_done, patients_total);
+  progress_show (progress, line);
+}
+
+static gboolean
+parse_unsigned (const char  *option,
+                const char  *text,
+                guint64      min,
+                guint64      max,
+                guint64     *out_value)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_ascii_string_to_unsigned (text, 10, min, max, out_value, &error))
+    {
+      /* TRANSLATORS: %s is an option name, then the reason */
+      g_autofree char *message = g_strdup_printf (_("Invalid value for %s: %s"), option,
+                                                  error->message);
+      usage_error (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+is_valid_date (const char *text)
+{
+  guint64 year, month, day;
+  char year_text[5], month_text[3], day_text[3];
+
+  if (strlen (text) != 10 || text[4] != '-' || text[7] != '-')
+    return FALSE;
+
+  memcpy (year_text, text, 4);
+  year_text[4] = '\0';
+  memcpy (month_text, text + 5, 2);
+  month_text[2] = '\0';
+  memcpy (day_text, text + 8, 2);
+  day_text[2] = '\0';
+
+  return g_ascii_string_to_unsigned (year_text, 10, 1, 9999, &year, NULL) &&
+         g_ascii_string_to_unsigned (month_text, 10, 1, 12, &month, NULL) &&
+         g_ascii_string_to_unsigned (day_text, 10, 1, 31, &day, NULL) &&
+         g_date_valid_dmy (day, month, year);
+}
+
+static guint64
+sum_counts (GHashTable *counts)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint64 total = 0;
+
+  if (counts == NULL)
+    return 0;
+
+  g_hash_table_iter_init (&iter, counts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    total += GPOINTER_TO_UINT (value);
+  return total;
+}
+
+static int
+cmd_generate (int    argc,
+              char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetGenerator) generator = NULL;
+  g_autoptr(GOutputStream) base = NULL;
+  g_autoptr(GOutputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *patients_text = NULL;
+  g_autofree char *seed_text = NULL;
+  g_autofree char *reference_date = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *tmp_path = NULL;
+  gboolean patients_only = FALSE;
+  guint64 n_patients;
+  guint64 seed;
+  guint64 total;
+  Progress progress;
+  gboolean ok;
+  const GOptionEntry entries[] = {
+    { "patients", 0, 0, G_OPTION_ARG_STRING, &patients_text,
+      N_("How many patients to generate (required)"), N_("N") },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text,
+      N_("The random seed: the same seed and date give the same output (required)"), N_("S") },
+    { "reference-date", 0, 0, G_OPTION_ARG_STRING, &reference_date,
+      N_("Lay clinical dates out backwards from this date (default: today)"), N_("YYYY-MM-DD") },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+      N_("Write to FILE instead of standard output"), N_("FILE") },
+    { "patients-only", 0, 0, G_OPTION_ARG_NONE, &patients_only,
+      N_("Only the clinic and its Patient resources, no charts"), NULL },
+    { NULL }
+  };
+
+  context = command_context_new (NULL,
+                                 _("Write a synthetic rural clinic as FHIR R4 NDJSON, one "
+                                   "resource per line. The data are made up; no workspace "
+                                   "is opened."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error (_("generate takes no arguments"));
+  if (patients_text == NULL)
+    return usage_error (_("How many patients? Give --patients N"));
+  if (seed_text == NULL)
+    return usage_error (_("Which seed? Give --seed S"));
+  if (!parse_unsigned ("--patients", patients_text, 0, G_MAXUINT, &n_patients))
+    return EXIT_USAGE;
+  if (!parse_unsigned ("--seed", seed_text, 0, G_MAXUINT64, &seed))
+    return EXIT_USAGE;
+  if (reference_date != NULL && !is_valid_date (reference_date))
+    return usage_error (_("Invalid value for --reference-date: expected a date as YYYY-MM-DD"));
+
+  if (output != NULL)
+    {
+      /* Write next to the target and rename at the end, so a failure leaves no
+       * truncated file behind and never damages an existing one. */
+      int fd;
+
+      tmp_path = g_strdup_printf ("%s.XXXXXX", output);
+      fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0666);
+      if (fd < 0)
+        {
+          int saved_errno = errno;
+          g_autofree char *display = g_filename_display_name (output);
+          g_autofree char *message = NULL;
+
+          message = g_strdup_printf (_("Cannot write %s: %s"), display, g_strerror (saved_errno));
+          print_error (message);
+          return EXIT_FAILURE;
+        }
+      base = g_unix_output_stream_new (fd, TRUE);
+    }
+  else
+    {
+      base = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
+    }
+  out = g_buffered_output_stream_new_sized (base, 64 * 1024);
+
+  generator = chevet_generator_new (seed, reference_date);
+  chevet_generator_set_patients_only (generator, patients_only);
+
+  progress_init (&progress, NULL);
+  ok = chevet_generator_write_ndjson (generator, (guint) n_patients, out,
+                                      on_generate_progress, &progress, NULL, &error);
+  progress_done (&progress);
+  if (ok)
+    ok = g_output_stream_close (out, NULL, &error);
+  else
+    g_output_stream_close (out, NULL, NULL);
+
+  if (ok && tmp_path != NULL && g_rename (tmp_path, output) != 0)
+    {
+      int saved_errno = errno;
+      g_autofree char *display = g_filename_display_name (output);
+
+      g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Cannot write %s: %s"), display, g_strerror (saved_errno));
+      ok = FALSE;
+    }
+
+  if (!ok)
+    {
+      if (tmp_path != NULL)
+        g_unlink (tmp_path);
+      return fail (error);
+    }
+
+  total = sum_counts (chevet_generator_get_counts (generator));
+  /* TRANSLATORS: a summary on stderr, e.g. "Wrote 1234 resources for 10 patients." */
+  g_printerr (g_dngettext (GETTEXT_PACKAGE,
+                           "Wrote %llu resources for %u patient.\n",
+                           "Wrote %llu resources for %u patients.\n",
+                           (unsigned long) n_patients),
+              (unsigned long long) total, (guint) n_patients);
+  return EXIT_SUCCESS;
+}
+
+/* patients */
+
+static int
+cmd_patients (int    argc,
+              char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(GPtrArray) patients = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *search = NULL;
+  g_autofree char *limit_text = NULL;
+  guint64 limit = 50;
+  gint64 total;
+  guint i;
+  const GOptionEntry entries[] = {
+    { "search", 's', 0, G_OPTION_ARG_STRING, &search,
+      N_("Only patients whose name or identifier starts with TEXT, ignoring case and "
+         "accents, or born on a date given as YYYY-MM-DD or DD/MM/YYYY"),
+      N_("TEXT") },
+    { "limit", 'l', 0, G_OPTION_ARG_STRING, &limit_text,
+      N_("Print at most N patients, 0 for all (default: 50)"), N_("N") },
+    { NULL }
+  };
+
+  context = command_context_new (NULL,
+                                 _("List patients, one a line: id, name, gender, birth date "
+                                   "and identifier, separated by tabs. The number of patients "
+                                   "that match goes to standard error."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error (_("patients takes no arguments; search with --search TEXT"));
+  if (limit_text != NULL && !parse_unsigned ("--limit", limit_text, 0, G_MAXUINT, &limit))
+    return EXIT_USAGE;
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+
+  patients = chevet_store_search_patients (store, search != NULL ? search : "", 0,
+                                           limit == 0 ? G_MAXUINT : (guint) limit, &error);
+  if (patients == NULL)
+    return fail (error);
+
+  total = chevet_store_count_patients (store, search != NULL ? search : "", &error);
+  if (total < 0)
+    return fail (error);
+
+  for (i = 0; i < patients->len; i++)
+    {
+      ChevetPatient *patient = g_ptr_array_index (patients, i);
+
+      print_field (chevet_patient_get_id (patient));
+      putchar ('\t');
+      print_field (chevet_patient_get_display_name (patient));
+      putchar ('\t');
+      print_field (chevet_patient_get_gender (patient));
+      putchar ('\t');
+      print_field (chevet_patient_get_birth_date (patient));
+      putchar ('\t');
+      print_field (chevet_patient_get_identifier (patient));
+      putchar ('\n');
+    }
+  fflush (stdout);
+
+  g_printerr (g_dngettext (GETTEXT_PACKAGE, "%lld patient matches\n", "%lld patients match\n",
+                           (unsigned long) MIN (total, G_MAXLONG)),
+              (long long) total);
+  return EXIT_SUCCESS;
+}
+
+/* chart */
+
+static int
+cmd_chart (int    argc,
+           char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(ChevetChart) chart = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  context = command_context_new (_("PATIENT_ID"),
+                                 _("Print a patient’s chart as text: allergies, problems, "
+                                   "medications, latest vital signs and results, encounters."));
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc != 2)
+    return usage_error (_("Which patient? Give one PATIENT_ID (see “chevet-cli patients”)"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+
+  chart = chevet_store_read_chart (store, argv[1], &error);
+  if (chart == NULL && error != NULL)
+    return fail (error);
+  if (chart == NULL || chart->patient == NULL)
+    {
+      /* A resource id identifies no one, so it may appear in a message. */
+      g_autofree char *message = g_strdup_printf (_("No patient with the id “%s”"), argv[1]);
+
+      print_error (message);
+      return EXIT_FAILURE;
+    }
+
+  text = chevet_chart_to_text (chart, NULL);
+  fputs (text, stdout);
+  if (*text != '\0' && !g_str_has_suffix (text, "\n"))
+    putchar ('\n');
+  fflush (stdout);
+  return EXIT_SUCCESS;
+}
+
+/* stats */
+
+static int
+compare_strings (const void *a,
+                 const void *b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static int
+cmd_stats (int    argc,
+           char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(GHashTable) counts = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree const char **types = NULL;
+  guint n_types, i;
+
+  context = command_context_new (NULL,
+                                 _("Count the resources in the workspace: one line per resource "
+                                   "type, “TYPE COUNT”, sorted by type."));
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error (_("stats takes no arguments"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+
+  counts = chevet_store_count_resources (store, &error);
+  if (counts == NULL)
+    return fail (error);
+
+  types = (const char **) g_hash_table_get_keys_as_array (counts, &n_types);
+  qsort (types, n_types, sizeof (char *), compare_strings);
+  for (i = 0; i < n_types; i++)
+    printf ("%s %u\n", types[i], GPOINTER_TO_UINT (g_hash_table_lookup (counts, types[i])));
+  fflush (stdout);
+  return EXIT_SUCCESS;
+}
+
+/* account */
+
+static int
+cmd_account_add (int    argc,
+                 char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(ChevetCliSecret) passphrase = NULL;
+  g_autoptr(GError) error = NULL;
+
+  context = command_context_new (_("NAME"),
+                                 _("Give another account its own passphrase to open the "
+                                   "workspace. The account given with --account opens it "
+                                   "first."));
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, new_passphrase_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc != 2)
+    return usage_error (_("Which account? Give one NAME to add"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+
+  passphrase = read_new_passphrase (opt_new_passphrase_file, "--new-passphrase-file", argv[1],
+                                    &error);
+  if (passphrase == NULL)
+    return fail (error);
+
+  if (!chevet_store_add_account (store, argv[1], passphrase, &error))
+    return fail (error);
+
+  /* TRANSLATORS: %s is an account name */
+  g_print (_("Added the account “%s”.\n"), argv[1]);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_account_remove (int    argc,
+                    char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  context = command_context_new (_("NAME"),
+                                 _("Remove an account’s key slot: its passphrase no longer opens "
+                                   "the workspace. The account given with --account opens it "
+                                   "first."));
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc != 2)
+    return usage_error (_("Which account? Give one NAME to remove"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+
+  if (!chevet_store_remove_account (store, argv[1], &error))
+    return fail (error);
+
+  /* TRANSLATORS: %s is an account name */
+  g_print (_("Removed the account “%s”.\n"), argv[1]);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_account_passwd (int    argc,
+                    char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(ChevetCliSecret) old_passphrase = NULL;
+  g_autoptr(ChevetCliSecret) new_passphrase = NULL;
+  g_autoptr(GError) error = NULL;
+
+  context = command_context_new (NULL, _("Change the passphrase of the account given with --account."));
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, new_passphrase_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error (_("account passwd takes no arguments; the account is --account NAME"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (&old_passphrase, &error);
+  if (store == NULL)
+    return fail (error);
+
+  new_passphrase = read_new_passphrase (opt_new_passphrase_file, "--new-passphrase-file",
+                                        opt_account, &error);
+  if (new_passphrase == NULL)
+    return fail (error);
+
+  if (!chevet_store_change_passphrase (store, old_passphrase, new_passphrase, &error))
+    return fail (error);
+
+  /* TRANSLATORS: %s is an account name */
+  g_print (_("Changed the passphrase of the account “%s”.\n"), opt_account);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_account_list (int    argc,
+                  char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) accounts = NULL;
+  g_autofree char *path = NULL;
+  guint i;
+
+  context = command_context_new (NULL, _("List the accounts that can open the workspace, one a "
+                                         "line. No passphrase is needed."));
+  g_option_context_add_main_entries (context, path_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error (_("account list takes no arguments"));
+
+  path = dup_workspace_path ();
+  accounts = chevet_store_dup_accounts (path, &error);
+  if (accounts == NULL)
+    return fail (error);
+
+  for (i = 0; accounts[i] != NULL; i++)
+    printf ("%s\n", accounts[i]);
+  fflush (stdout);
+  return EXIT_SUCCESS;
+}
+
+static int dispatch (const CliCommand *commands,
+                     const char       *summary,
+                     gboolean          top_level,
+                     int               argc,
+                     char            **argv);
+
+static const CliCommand account_commands[] = {
+  { "add", N_("Add an account with its own passphrase"), cmd_account_add },
+  { "remove", N_("Remove an account"), cmd_account_remove },
+  { "passwd", N_("Change an account’s passphrase"), cmd_account_passwd },
+  { "list", N_("List the accounts (no passphrase needed)"), cmd_account_list },
+  { NULL }
+};
+
+static int
+cmd_account (int    argc,
+             char **argv)
+{
+  return dispatch (account_commands,
+                   _("Manage the accounts that can open a workspace. Each account has its own "
+                     "passphrase; none of these commands re-encrypts the data."),
+                   FALSE, argc, argv);
+}
+
+static const CliCommand commands[] = {
+  { "init", N_("Create an encrypted workspace"), cmd_init },
+  { "import", N_("Import FHIR R4 Bundles, resources or NDJSON files"), cmd_import },
+  { "generate", N_("Write a synthetic clinic as FHIR R4 NDJSON"), cmd_generate },
+  { "patients", N_("List or search patients"), cmd_patients },
+  { "chart", N_("Print a patient’s chart"), cmd_chart },
+  { "stats", N_("Count resources by type"), cmd_stats },
+  { "account", N_("Add, remove or list accounts, or change a passphrase"), cmd_account },
+  { NULL }
+};
+
+/* Runs the command named by the first argument; @argv[0] is the program, or the
+ * program and the commands before, as in "chevet-cli account". */
+static int
+dispatch (const CliCommand *table,
+          const char       *summary,
+          gboolean          top_level,
+          int               argc,
+          char            **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GString) description = g_string_new (NULL);
+  g_autofree char *prgname = NULL;
+  g_autofree char *hint = NULL;
+  gboolean version = FALSE;
+  const CliCommand *command;
+  const GOptionEntry entries[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+
+  g_string_append (description, _("Commands:"));
+  g_string_append_c (description, '\n');
+  for (command = table; command->name != NULL; command++)
+    g_string_append_printf (description, "  %-10s %s\n", command->name, _(command->summary));
+  g_string_append_c (description, '\n');
+  hint = g_strdup_printf (_("Run “%s COMMAND --help” for the options of a command."),
+                          g_get_prgname ());
+  g_string_append (description, hint);
+
+  context = command_context_new (_("COMMAND [OPTION…]"), summary);
+  g_option_context_set_description (context, description->str);
+  /* Stop at the command: the options after it are the command's. */
+  g_option_context_set_strict_posix (context, TRUE);
+  if (top_level)
+    g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+
+  if (version)
+    {
+      g_print ("chevet-cli %s\n", VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  if (argc < 2)
+    {
+      g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+
+      g_printerr ("%s", help);
+      return EXIT_USAGE;
+    }
+
+  for (command = table; command->name != NULL; command++)
+    {
+      if (g_str_equal (command->name, argv[1]))
+        break;
+    }
+
+  if (command->name == NULL)
+    {
+      /* TRANSLATORS: %s is what the user typed as a command */
+      g_autofree char *message = g_strdup_printf (_("Unknown command “%s”"), argv[1]);
+
+      return usage_error (message);
+    }
+
+  /* Usage lines and messages name the command: "chevet-cli account add". */
+  prgname = g_strdup_printf ("%s %s", g_get_prgname (), command->name);
+  g_set_prgname (prgname);
+  argv[1] = prgname;
+
+  return command->run (argc - 1, argv + 1);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char **args = NULL;
+  int status;
+  int i;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  g_set_prgname ("chevet-cli");
+
+  if (sodium_init () < 0)
+    {
+      print_error (_("Cannot initialize libsodium"));
+      return EXIT_FAILURE;
+    }
+
+  /* GOption rearranges and shortens the vector it parses: hand it a copy so the
+   * strings stay owned by main. */
+  args = g_new0 (char *, argc + 1);
+  for (i = 0; i < argc; i++)
+    args[i] = argv[i];
+
+  status = dispatch (commands,
+                     _("Work with a Chevet workspace from the command line: an encrypted "
+                       "cache of FHIR R4 data."),
+                     TRUE, argc, args);
+
+  g_clear_pointer (&opt_workspace, g_free);
+  g_clear_pointer (&opt_account, g_free);
+  g_clear_pointer (&opt_passphrase_file, g_free);
+  g_clear_pointer (&opt_new_passphrase_file, g_free);
+
+  return status;
+}

@@ -1,0 +1,762 @@
+/* test-cli.c: chevet-cli end to end, run as a user would run it
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "chevet-test"
+
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+/* Each unlock costs a deliberate Argon2id derivation (~0.5 s): the tests share one
+ * workspace, built once, and open it only as often as what they prove requires. */
+
+#define ADMIN_PASSPHRASE "correct horse battery staple"
+#define NURSE_PASSPHRASE "night shift on ward two"
+#define WRONG_PASSPHRASE "this is not the passphrase"
+
+static const char *cli_path;
+static char *shared_dir;
+
+typedef struct
+{
+  int   status;  /* exit status, or -1 when killed by a signal */
+  char *out;
+  char *err;
+} CliResult;
+
+static void
+cli_result_free (CliResult *result)
+{
+  g_free (result->out);
+  g_free (result->err);
+  g_free (result);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CliResult, cli_result_free)
+
+static gboolean
+have_cli (void)
+{
+  if (cli_path == NULL)
+    {
+      g_test_skip ("CHEVET_CLI is not set: run this test through “meson test”");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A new session has no controlling terminal: the CLI can never block on /dev/tty,
+ * and the no-terminal case is real even when the tests run from a terminal. */
+static void
+child_setup (gpointer user_data)
+{
+  setsid ();
+}
+
+static char *
+bytes_to_string (GBytes *bytes)
+{
+  gsize size = 0;
+  const char *data = bytes != NULL ? g_bytes_get_data (bytes, &size) : NULL;
+
+  return g_strndup (data != NULL ? data : "", size);
+}
+
+/* Runs chevet-cli with the NULL-terminated arguments, standard input an empty pipe. */
+static CliResult *
+run_cliv (const char * const *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) subprocess = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GBytes) err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) line = g_string_new ("chevet-cli");
+  CliResult *result;
+  guint i;
+
+  g_ptr_array_add (argv, (char *) cli_path);
+  for (i = 0; args[i] != NULL; i++)
+    {
+      g_ptr_array_add (argv, (char *) args[i]);
+      g_string_append_printf (line, " %s", args[i]);
+    }
+  g_ptr_array_add (argv, NULL);
+  g_test_message ("%s", line->str);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  /* Untranslated messages, UTF-8 output. */
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "LANGUAGE");
+
+  subprocess = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
+                                             &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate (subprocess, empty, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+
+  result = g_new0 (CliResult, 1);
+  result->out = bytes_to_string (out);
+  result->err = bytes_to_string (err);
+  result->status = g_subprocess_get_if_exited (subprocess)
+                   ? g_subprocess_get_exit_status (subprocess) : -1;
+  g_test_message ("exit %d; stderr: %s", result->status, result->err);
+  return result;
+}
+
+static CliResult *
+run_cli (const char *first,
+         ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  const char *arg;
+  va_list ap;
+
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+
+  return run_cliv ((const char * const *) args->pdata);
+}
+
+static gboolean
+contains_casefold (const char *haystack,
+                   const char *needle)
+{
+  g_autofree char *h = g_utf8_casefold (haystack, -1);
+  g_autofree char *n = g_utf8_casefold (needle, -1);
+
+  return strstr (h, n) != NULL;
+}
+
+static char *
+write_file (const char *name,
+            const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (shared_dir, name, NULL);
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+/* The shared workspace */
+
+typedef struct
+{
+  char       *workspace;
+  char       *admin_file;
+  char       *wrong_file;
+  char       *ndjson;
+  GHashTable *counts;      /* resourceType -> lines of that type in the NDJSON */
+  char       *patient_id;
+  char       *family;      /* as written in the data, accents and all */
+  char       *query;       /* ASCII, other case, prefix of family */
+  char       *stats;       /* stdout of "stats" after the import */
+} Clinic;
+
+static Clinic *clinic;
+
+static void
+clinic_free (Clinic *c)
+{
+  g_free (c->workspace);
+  g_free (c->admin_file);
+  g_free (c->wrong_file);
+  g_free (c->ndjson);
+  g_clear_pointer (&c->counts, g_hash_table_unref);
+  g_free (c->patient_id);
+  g_free (c->family);
+  g_free (c->query);
+  g_free (c->stats);
+  g_free (c);
+}
+
+/* How well a family name tests accent folding: 2 with an accent in the first four
+ * letters (the query), 1 with an accent further on, 0 without. */
+static int
+family_rank (const char *family)
+{
+  g_autofree char *ascii = g_str_to_ascii (family, "C");
+  g_autofree char *prefix = g_utf8_substring (family, 0, MIN (g_utf8_strlen (family, -1), 4));
+  g_autofree char *prefix_ascii = g_str_to_ascii (prefix, "C");
+
+  if (!g_str_equal (prefix, prefix_ascii) && strlen (prefix_ascii) >= 4)
+    return 2;
+  if (!g_str_equal (family, ascii))
+    return 1;
+  return 0;
+}
+
+/* Counts the lines of each resourceType and picks a patient to look for, preferring a
+ * family name with accents. */
+static void
+read_generated (Clinic *c)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  int best_rank = -1;
+  guint i;
+
+  g_file_get_contents (c->ndjson, &contents, NULL, &error);
+  g_assert_no_error (error);
+
+  c->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  lines = g_strsplit (contents, "\n", -1);
+  for (i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *resource;
+      const char *type;
+      guint n;
+
+      if (*lines[i] == '\0')
+        continue;
+
+      json_parser_load_from_data (parser, lines[i], -1, &error);
+      g_assert_no_error (error);
+      g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+      resource = json_node_get_object (json_parser_get_root (parser));
+      type = json_object_get_string_member (resource, "resourceType");
+      g_assert_nonnull (type);
+
+      n = GPOINTER_TO_UINT (g_hash_table_lookup (c->counts, type));
+      g_hash_table_replace (c->counts, g_strdup (type), GUINT_TO_POINTER (n + 1));
+
+      if (g_str_equal (type, "Patient") && json_object_has_member (resource, "name"))
+        {
+          JsonArray *names = json_object_get_array_member (resource, "name");
+          JsonObject *name;
+          const char *family;
+          int rank;
+
+          if (names == NULL || json_array_get_length (names) == 0)
+            continue;
+          name = json_array_get_object_element (names, 0);
+          family = json_object_get_string_member_with_default (name, "family", NULL);
+          if (family == NULL || strlen (family) < 2)
+            continue;
+
+          rank = family_rank (family);
+          if (c->family == NULL || rank > best_rank)
+            {
+              g_free (c->family);
+              g_free (c->patient_id);
+              c->family = g_strdup (family);
+              c->patient_id = g_strdup (json_object_get_string_member (resource, "id"));
+              best_rank = rank;
+            }
+        }
+    }
+
+  g_assert_nonnull (c->family);
+  g_assert_nonnull (c->patient_id);
+}
+
+static char *
+make_query (const char *family)
+{
+  g_autofree char *ascii = g_str_to_ascii (family, "C");
+  g_autofree char *prefix = g_strndup (ascii, MIN (strlen (ascii), 4));
+  char *query = g_ascii_strdown (prefix, -1);
+
+  if (g_str_equal (query, prefix))
+    {
+      g_free (query);
+      query = g_ascii_strup (prefix, -1);
+    }
+  return query;
+}
+
+static Clinic *
+ensure_clinic (void)
+{
+  g_autoptr(CliResult) r = NULL;
+  Clinic *c;
+
+  if (clinic != NULL)
+    return clinic;
+
+  c = g_new0 (Clinic, 1);
+  c->workspace = g_build_filename (shared_dir, "clinic", NULL);
+  c->admin_file = write_file ("admin.pass", ADMIN_PASSPHRASE "\n");
+  c->wrong_file = write_file ("wrong.pass", WRONG_PASSPHRASE "\n");
+  c->ndjson = g_build_filename (shared_dir, "clinic.ndjson", NULL);
+
+  r = run_cli ("init", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, "--name", "Test clinic", NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_true (g_file_test (c->workspace, G_FILE_TEST_IS_DIR));
+  g_clear_pointer (&r, cli_result_free);
+
+  r = run_cli ("generate", "--patients", "8", "--seed", "20240601",
+               "--reference-date", "2024-06-01", "--output", c->ndjson, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_cmpstr (r->out, ==, "");
+  g_clear_pointer (&r, cli_result_free);
+  read_generated (c);
+  c->query = make_query (c->family);
+
+  r = run_cli ("import", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, c->ndjson, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_true (g_str_has_prefix (r->out, c->ndjson));
+  g_assert_nonnull (strstr (r->out, " read, "));
+  g_clear_pointer (&r, cli_result_free);
+
+  r = run_cli ("stats", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  c->stats = g_steal_pointer (&r->out);
+
+  clinic = c;
+  return clinic;
+}
+
+/* Tests */
+
+static const char * const command_names[] = {
+  "init", "import", "generate", "patients", "chart", "stats", "account", NULL
+};
+
+static void
+test_help_lists_commands (void)
+{
+  static const char * const account_commands[] = { "add", "remove", "passwd", "list", NULL };
+  g_autoptr(CliResult) r = NULL;
+  guint i;
+
+  if (!have_cli ())
+    return;
+
+  r = run_cli ("--help", NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  for (i = 0; command_names[i] != NULL; i++)
+    {
+      g_autofree char *entry = g_strdup_printf ("\n  %s ", command_names[i]);
+
+      g_assert_nonnull (strstr (r->out, entry));
+    }
+  g_clear_pointer (&r, cli_result_free);
+
+  for (i = 0; command_names[i] != NULL; i++)
+    {
+      g_autofree char *usage = g_strdup_printf ("chevet-cli %s", command_names[i]);
+
+      r = run_cli (command_names[i], "--help", NULL);
+      g_assert_cmpint (r->status, ==, 0);
+      g_assert_nonnull (strstr (r->out, "Usage:"));
+      g_assert_nonnull (strstr (r->out, usage));
+      g_clear_pointer (&r, cli_result_free);
+    }
+
+  for (i = 0; account_commands[i] != NULL; i++)
+    {
+      g_autofree char *usage = g_strdup_printf ("chevet-cli account %s", account_commands[i]);
+
+      r = run_cli ("account", account_commands[i], "--help", NULL);
+      g_assert_cmpint (r->status, ==, 0);
+      g_assert_nonnull (strstr (r->out, usage));
+      g_clear_pointer (&r, cli_result_free);
+    }
+}
+
+static void
+test_usage_errors_exit_2 (void)
+{
+  g_autoptr(CliResult) r = NULL;
+
+  if (!have_cli ())
+    return;
+
+  r = run_cli (NULL, NULL);
+  g_assert_cmpint (r->status, ==, 2);
+  g_clear_pointer (&r, cli_result_free);
+
+  r = run_cli ("frobnicate", NULL);
+  g_assert_cmpint (r->status, ==, 2);
+  g_assert_true (g_str_has_prefix (r->err, "chevet-cli: "));
+  g_clear_pointer (&r, cli_result_free);
+
+  r = run_cli ("stats", "--no-such-option", NULL);
+  g_assert_cmpint (r->status, ==, 2);
+  g_clear_pointer (&r, cli_result_free);
+
+  /* A workspace needs an account to open it. */
+  r = run_cli ("stats", "--workspace", shared_dir, NULL);
+  g_assert_cmpint (r->status, ==, 2);
+  g_assert_nonnull (strstr (r->err, "--account"));
+  g_clear_pointer (&r, cli_result_free);
+
+  r = run_cli ("generate", "--seed", "1", NULL);
+  g_assert_cmpint (r->status, ==, 2);
+  g_clear_pointer (&r, cli_result_free);
+
+  r = run_cli ("generate", "--patients", "1", "--seed", "1", "--reference-date", "2024-02-30", NULL);
+  g_assert_cmpint (r->status, ==, 2);
+}
+
+static void
+test_generate_is_deterministic (void)
+{
+  g_autoptr(CliResult) a = NULL;
+  g_autoptr(CliResult) b = NULL;
+  g_autoptr(CliResult) c = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+
+  if (!have_cli ())
+    return;
+
+  a = run_cli ("generate", "--patients", "3", "--seed", "7", "--reference-date", "2024-06-01", NULL);
+  b = run_cli ("generate", "--patients", "3", "--seed", "7", "--reference-date", "2024-06-01", NULL);
+  g_assert_cmpint (a->status, ==, 0);
+  g_assert_cmpint (b->status, ==, 0);
+  g_assert_cmpstr (a->out, !=, "");
+  g_assert_cmpstr (a->out, ==, b->out);
+
+  path = g_build_filename (shared_dir, "three.ndjson", NULL);
+  c = run_cli ("generate", "--patients", "3", "--seed", "7", "--reference-date", "2024-06-01",
+               "--output", path, NULL);
+  g_assert_cmpint (c->status, ==, 0);
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (contents, ==, a->out);
+}
+
+static void
+test_no_terminal_says_use_passphrase_file (void)
+{
+  g_autoptr(CliResult) r = NULL;
+  g_autofree char *fresh = NULL;
+  Clinic *c;
+
+  if (!have_cli ())
+    return;
+  c = ensure_clinic ();
+
+  /* Standard input is a pipe and there is no controlling terminal. */
+  r = run_cli ("stats", "--workspace", c->workspace, "--account", "admin", NULL);
+  g_assert_cmpint (r->status, ==, 1);
+  g_assert_cmpstr (r->out, ==, "");
+  g_assert_true (g_str_has_prefix (r->err, "chevet-cli: "));
+  g_assert_nonnull (strstr (r->err, "terminal"));
+  g_assert_nonnull (strstr (r->err, "--passphrase-file"));
+  g_clear_pointer (&r, cli_result_free);
+
+  fresh = g_build_filename (shared_dir, "never-created", NULL);
+  r = run_cli ("init", "--workspace", fresh, "--account", "admin", NULL);
+  g_assert_cmpint (r->status, ==, 1);
+  g_assert_nonnull (strstr (r->err, "--passphrase-file"));
+  g_assert_false (g_file_test (fresh, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_stats_match_generated_counts (void)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GRegex) regex = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *previous = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  Clinic *c;
+  guint i;
+
+  if (!have_cli ())
+    return;
+  c = ensure_clinic ();
+
+  regex = g_regex_new ("^([A-Z][A-Za-z]+) ([0-9]+)$", 0, 0, NULL);
+  lines = g_strsplit (c->stats, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), >=, 2);
+  g_assert_cmpstr (lines[g_strv_length (lines) - 1], ==, "");
+
+  for (i = 0; lines[i + 1] != NULL; i++)
+    {
+      g_autoptr(GMatchInfo) match = NULL;
+      g_autofree char *type = NULL;
+      g_autofree char *count = NULL;
+      guint expected;
+
+      if (!g_regex_match (regex, lines[i], 0, &match))
+        g_error ("stats line “%s” is not “<Type> <count>”", lines[i]);
+      type = g_match_info_fetch (match, 1);
+      count = g_match_info_fetch (match, 2);
+
+      /* Sorted by type name. */
+      if (previous != NULL)
+        g_assert_cmpint (strcmp (previous, type), <, 0);
+      g_free (previous);
+      previous = g_strdup (type);
+
+      expected = GPOINTER_TO_UINT (g_hash_table_lookup (c->counts, type));
+      g_assert_cmpuint (g_ascii_strtoull (count, NULL, 10), ==, expected);
+      g_hash_table_add (seen, (char *) g_intern_string (type));
+    }
+
+  g_hash_table_iter_init (&iter, c->counts);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      if (!g_hash_table_contains (seen, g_intern_string (key)))
+        g_error ("stats lists no %s, the data hold %u", (char *) key, GPOINTER_TO_UINT (value));
+    }
+  g_assert_cmpuint (g_hash_table_size (c->counts), >=, 3);
+}
+
+static void
+test_search_ignores_case_and_accents (void)
+{
+  g_autoptr(CliResult) r = NULL;
+  g_auto(GStrv) lines = NULL;
+  gboolean found = FALSE;
+  Clinic *c;
+  guint i;
+
+  if (!have_cli ())
+    return;
+  c = ensure_clinic ();
+  g_test_message ("looking for patient %s with “%s”", c->patient_id, c->query);
+
+  r = run_cli ("patients", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, "--search", c->query, "--limit", "0", NULL);
+  g_assert_cmpint (r->status, ==, 0);
+
+  lines = g_strsplit (r->out, "\n", -1);
+  for (i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = NULL;
+
+      if (*lines[i] == '\0')
+        continue;
+      fields = g_strsplit (lines[i], "\t", -1);
+      g_assert_cmpuint (g_strv_length (fields), ==, 5);
+      if (g_str_equal (fields[0], c->patient_id))
+        {
+          found = TRUE;
+          g_assert_true (contains_casefold (fields[1], c->family));
+        }
+    }
+  g_assert_true (found);
+  g_assert_nonnull (strstr (r->err, " match"));
+  /* The count is on stderr, never patient data. */
+  g_assert_false (contains_casefold (r->err, c->family));
+}
+
+static void
+test_chart_prints_name_and_sections (void)
+{
+  g_autoptr(CliResult) r = NULL;
+  g_autoptr(CliResult) missing = NULL;
+  Clinic *c;
+
+  if (!have_cli ())
+    return;
+  c = ensure_clinic ();
+
+  r = run_cli ("chart", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, c->patient_id, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_true (contains_casefold (r->out, c->family));
+  /* Section headers stand on their own line. */
+  g_assert_nonnull (strstr (r->out, "\nAllergies\n"));
+  g_assert_nonnull (strstr (r->out, "\nProblems\n"));
+  g_assert_false (contains_casefold (r->err, c->family));
+
+  missing = run_cli ("chart", "--workspace", c->workspace, "--account", "admin",
+                     "--passphrase-file", c->admin_file, "no-such-patient", NULL);
+  g_assert_cmpint (missing->status, ==, 1);
+  g_assert_cmpstr (missing->out, ==, "");
+  g_assert_true (g_str_has_prefix (missing->err, "chevet-cli: "));
+  g_assert_nonnull (strstr (missing->err, "no-such-patient"));
+}
+
+static void
+test_wrong_passphrase_and_unknown_account_differ (void)
+{
+  g_autoptr(CliResult) wrong = NULL;
+  g_autoptr(CliResult) unknown = NULL;
+  Clinic *c;
+
+  if (!have_cli ())
+    return;
+  c = ensure_clinic ();
+
+  wrong = run_cli ("chart", "--workspace", c->workspace, "--account", "admin",
+                   "--passphrase-file", c->wrong_file, c->patient_id, NULL);
+  g_assert_cmpint (wrong->status, ==, 1);
+  g_assert_cmpstr (wrong->out, ==, "");
+  g_assert_true (g_str_has_prefix (wrong->err, "chevet-cli: "));
+  g_assert_true (contains_casefold (wrong->err, "passphrase"));
+  g_assert_true (contains_casefold (wrong->err, "wrong") ||
+                 contains_casefold (wrong->err, "incorrect") ||
+                 contains_casefold (wrong->err, "does not match"));
+  g_assert_false (contains_casefold (wrong->err, c->family));
+
+  unknown = run_cli ("chart", "--workspace", c->workspace, "--account", "nobody",
+                     "--passphrase-file", c->admin_file, c->patient_id, NULL);
+  g_assert_cmpint (unknown->status, ==, 1);
+  g_assert_cmpstr (unknown->out, ==, "");
+  g_assert_nonnull (strstr (unknown->err, "nobody"));
+  g_assert_cmpstr (unknown->err, !=, wrong->err);
+  g_assert_false (contains_casefold (unknown->err, "wrong"));
+}
+
+static void
+test_not_a_workspace (void)
+{
+  g_autoptr(CliResult) r = NULL;
+  g_autofree char *empty = g_build_filename (shared_dir, "not-a-workspace", NULL);
+  g_autofree char *pass = NULL;
+
+  if (!have_cli ())
+    return;
+
+  g_assert_cmpint (g_mkdir_with_parents (empty, 0700), ==, 0);
+  pass = write_file ("any.pass", ADMIN_PASSPHRASE "\n");
+
+  r = run_cli ("stats", "--workspace", empty, "--account", "admin",
+               "--passphrase-file", pass, NULL);
+  g_assert_cmpint (r->status, ==, 1);
+  g_assert_cmpstr (r->out, ==, "");
+  g_assert_true (contains_casefold (r->err, "not a Chevet workspace"));
+}
+
+static void
+test_malformed_import_names_line_and_changes_nothing (void)
+{
+  g_autoptr(CliResult) r = NULL;
+  g_autoptr(CliResult) after = NULL;
+  g_autofree char *broken = NULL;
+  Clinic *c;
+
+  if (!have_cli ())
+    return;
+  c = ensure_clinic ();
+
+  /* A good resource, then a line cut short: the file imports whole or not at all. */
+  broken = write_file ("broken.ndjson",
+                       "{\"resourceType\":\"Patient\",\"id\":\"broken-1\","
+                       "\"name\":[{\"family\":\"Zzyzx\",\"given\":[\"Ann\"]}]}\n"
+                       "{\"resourceType\":\"Observation\",\"id\":\n");
+
+  r = run_cli ("import", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, broken, NULL);
+  g_assert_cmpint (r->status, ==, 1);
+  g_assert_true (g_str_has_prefix (r->err, "chevet-cli: "));
+  g_assert_nonnull (strstr (r->err, "broken.ndjson"));
+  g_assert_nonnull (strstr (r->err, "line 2"));
+  g_assert_cmpstr (r->out, ==, "");
+
+  after = run_cli ("stats", "--workspace", c->workspace, "--account", "admin",
+                   "--passphrase-file", c->admin_file, NULL);
+  g_assert_cmpint (after->status, ==, 0);
+  g_assert_cmpstr (after->out, ==, c->stats);
+}
+
+static void
+test_added_account_opens_workspace (void)
+{
+  g_autoptr(CliResult) r = NULL;
+  g_autofree char *nurse_file = NULL;
+  g_auto(GStrv) accounts = NULL;
+  Clinic *c;
+
+  if (!have_cli ())
+    return;
+  c = ensure_clinic ();
+  nurse_file = write_file ("nurse.pass", NURSE_PASSPHRASE "\n");
+
+  r = run_cli ("account", "add", "nurse", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, "--new-passphrase-file", nurse_file, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_clear_pointer (&r, cli_result_free);
+
+  r = run_cli ("stats", "--workspace", c->workspace, "--account", "nurse",
+               "--passphrase-file", nurse_file, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_cmpstr (r->out, ==, c->stats);
+  g_clear_pointer (&r, cli_result_free);
+
+  /* Listing needs no passphrase. */
+  r = run_cli ("account", "list", "--workspace", c->workspace, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  accounts = g_strsplit (r->out, "\n", -1);
+  g_assert_true (g_strv_contains ((const char * const *) accounts, "admin"));
+  g_assert_true (g_strv_contains ((const char * const *) accounts, "nurse"));
+}
+
+static void
+remove_tree (GFile *file)
+{
+  g_autoptr(GFileEnumerator) children = NULL;
+
+  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  if (children != NULL)
+    {
+      GFile *child;
+
+      while (g_file_enumerator_iterate (children, NULL, &child, NULL, NULL) && child != NULL)
+        remove_tree (child);
+    }
+  g_file_delete (file, NULL, NULL);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  cli_path = g_getenv ("CHEVET_CLI");
+  shared_dir = g_dir_make_tmp ("chevet-test-cli-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/cli/help/lists-every-command", test_help_lists_commands);
+  g_test_add_func ("/cli/usage/errors-exit-2", test_usage_errors_exit_2);
+  g_test_add_func ("/cli/generate/same-seed-same-bytes", test_generate_is_deterministic);
+  g_test_add_func ("/cli/open/no-terminal-says-use-passphrase-file",
+                   test_no_terminal_says_use_passphrase_file);
+  g_test_add_func ("/cli/import/stats-match-generated-counts", test_stats_match_generated_counts);
+  g_test_add_func ("/cli/patients/search-ignores-case-and-accents",
+                   test_search_ignores_case_and_accents);
+  g_test_add_func ("/cli/chart/prints-name-and-sections", test_chart_prints_name_and_sections);
+  g_test_add_func ("/cli/open/wrong-passphrase-differs-from-unknown-account",
+                   test_wrong_passphrase_and_unknown_account_differ);
+  g_test_add_func ("/cli/open/not-a-workspace", test_not_a_workspace);
+  g_test_add_func ("/cli/import/malformed-names-line-and-changes-nothing",
+                   test_malformed_import_names_line_and_changes_nothing);
+  g_test_add_func ("/cli/account/added-account-opens-workspace",
+                   test_added_account_opens_workspace);
+
+  status = g_test_run ();
+
+  g_clear_pointer (&clinic, clinic_free);
+  if (shared_dir != NULL)
+    {
+      g_autoptr(GFile) dir = g_file_new_for_path (shared_dir);
+
+      remove_tree (dir);
+      g_clear_pointer (&shared_dir, g_free);
+    }
+  return status;
+}
