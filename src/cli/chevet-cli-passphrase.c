@@ -261,7 +261,7 @@ chevet_cli_read_passphrase_terminal (const char  *prompt,
     {
       if (fd >= 0)
         close (fd);
-      /* TRANSLATORS: %s is an option name, e.g. --passphrase-file */
+      /* Translators: %s is an option name, e.g. --passphrase-file */
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                    _("There is no terminal to ask for the passphrase: "
                      "use %s FILE to read it from the first line of FILE"),

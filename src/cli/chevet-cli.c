@@ -84,7 +84,7 @@ static int
 usage_error (const char *message)
 {
   print_error (message);
-  /* TRANSLATORS: %s is the command, e.g. "chevet-cli import" */
+  /* Translators: %s is the command, e.g. "chevet-cli import" */
   g_printerr (_("Try “%s --help” for more information.\n"), g_get_prgname ());
   return EXIT_USAGE;
 }
@@ -189,7 +189,7 @@ open_workspace (ChevetCliSecret **passphrase_out,
       return NULL;
     }
 
-  /* TRANSLATORS: %s is an account name */
+  /* Translators: %s is an account name */
   prompt = g_strdup_printf (_("Passphrase for %s: "), opt_account);
   passphrase = chevet_cli_read_passphrase (opt_passphrase_file, "--passphrase-file",
                                            prompt, NULL, 0, error);
@@ -212,9 +212,9 @@ read_new_passphrase (const char  *file,
   g_autofree char *prompt = NULL;
   g_autofree char *repeat_prompt = NULL;
 
-  /* TRANSLATORS: %s is an account name */
+  /* Translators: %s is an account name */
   prompt = g_strdup_printf (_("New passphrase for %s: "), account);
-  /* TRANSLATORS: %s is an account name */
+  /* Translators: %s is an account name */
   repeat_prompt = g_strdup_printf (_("Repeat the new passphrase for %s: "), account);
 
   return chevet_cli_read_passphrase (file, option, prompt, repeat_prompt,
@@ -272,7 +272,7 @@ cmd_init (int    argc,
   if (store == NULL)
     return fail (error);
 
-  /* TRANSLATORS: the first %s is a workspace name, the second a directory, the third an account */
+  /* Translators: the first %s is a workspace name, the second a directory, the third an account */
   g_print (_("Created the workspace “%s” in %s for the account “%s”.\n"),
            chevet_store_get_name (store), display, chevet_store_get_account (store));
   return EXIT_SUCCESS;
@@ -340,7 +340,7 @@ on_import_progress (guint64  resources_read,
   if (!progress_due (progress))
     return;
 
-  /* TRANSLATORS: %s is a file name */
+  /* Translators: %s is a file name */
   line = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s: %llu resource", "%s: %llu resources",
                                        (unsigned long) MIN (resources_read, G_MAXULONG)),
                           progress->display, (unsigned long long) resources_read);
@@ -388,7 +388,7 @@ cmd_import (int    argc,
       if (!ok)
         return fail (error);
 
-      /* TRANSLATORS: %s is a file name; the numbers count resources */
+      /* Translators: %s is a file name; the numbers count resources */
       printf (_("%s: %llu read, %llu created, %llu updated, %llu unchanged, "
                 "%llu older ignored, %llu deleted"),
               display,
@@ -399,7 +399,7 @@ cmd_import (int    argc,
               (unsigned long long) stats.older,
               (unsigned long long) stats.deleted);
       if (stats.skipped > 0)
-        /* TRANSLATORS: continues the line above: entries without a resource to keep */
+        /* Translators: continues the line above: entries without a resource to keep */
         printf (_(", %llu skipped"), (unsigned long long) stats.skipped);
       putchar ('\n');
       fflush (stdout);
@@ -421,7 +421,7 @@ on_generate_progress (guint    patients_done,
   if (!progress_due (progress))
     return;
 
-  /* TRANSLATORS: progress of the generator, e.g. "120/1000 patients" */
+  /* Translators: progress of the generator, e.g. "120/1000 patients" */
   line = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u/%u patient", "%u/%u patients",
                                        patients_total),
                           patients_done, patients_total);
@@ -439,7 +439,7 @@ parse_unsigned (const char  *option,
 
   if (!g_ascii_string_to_unsigned (text, 10, min, max, out_value, &error))
     {
-      /* TRANSLATORS: %s is an option name, then the reason */
+      /* Translators: %s is an option name, then the reason */
       g_autofree char *message = g_strdup_printf (_("Invalid value for %s: %s"), option,
                                                   error->message);
       usage_error (message);
@@ -596,7 +596,7 @@ cmd_generate (int    argc,
     }
 
   total = sum_counts (chevet_generator_get_counts (generator));
-  /* TRANSLATORS: a summary on stderr, e.g. "Wrote 1234 resources for 10 patients." */
+  /* Translators: a summary on stderr, e.g. "Wrote 1234 resources for 10 patients." */
   g_printerr (g_dngettext (GETTEXT_PACKAGE,
                            "Wrote %llu resources for %u patient.\n",
                            "Wrote %llu resources for %u patients.\n",
@@ -811,7 +811,7 @@ cmd_account_add (int    argc,
   if (!chevet_store_add_account (store, argv[1], passphrase, &error))
     return fail (error);
 
-  /* TRANSLATORS: %s is an account name */
+  /* Translators: %s is an account name */
   g_print (_("Added the account “%s”.\n"), argv[1]);
   return EXIT_SUCCESS;
 }
@@ -843,7 +843,7 @@ cmd_account_remove (int    argc,
   if (!chevet_store_remove_account (store, argv[1], &error))
     return fail (error);
 
-  /* TRANSLATORS: %s is an account name */
+  /* Translators: %s is an account name */
   g_print (_("Removed the account “%s”.\n"), argv[1]);
   return EXIT_SUCCESS;
 }
@@ -880,7 +880,7 @@ cmd_account_passwd (int    argc,
   if (!chevet_store_change_passphrase (store, old_passphrase, new_passphrase, &error))
     return fail (error);
 
-  /* TRANSLATORS: %s is an account name */
+  /* Translators: %s is an account name */
   g_print (_("Changed the passphrase of the account “%s”.\n"), opt_account);
   return EXIT_SUCCESS;
 }
@@ -1009,7 +1009,7 @@ dispatch (const CliCommand *table,
 
   if (command->name == NULL)
     {
-      /* TRANSLATORS: %s is what the user typed as a command */
+      /* Translators: %s is what the user typed as a command */
       g_autofree char *message = g_strdup_printf (_("Unknown command “%s”"), argv[1]);
 
       return usage_error (message);
