@@ -369,8 +369,8 @@ walk_node (Walk       *w,
           if (len > CHEVET_IMPORT_MAX_STRING_BYTES)
             {
               g_set_error (w->error, CHEVET_IMPORT_ERROR, CHEVET_IMPORT_ERROR_TOO_LARGE,
-                           _("%s: “%s” holds %" G_GSIZE_FORMAT " MB of text, more than the %d MB allowed"),
-                           w->where, name, len / (1024 * 1024),
+                           _("%s: “%s” holds %llu MB of text, more than the %d MB allowed"),
+                           w->where, name, (unsigned long long) (len / (1024 * 1024)),
                            CHEVET_IMPORT_MAX_STRING_BYTES / (1024 * 1024));
               return FALSE;
             }
@@ -913,8 +913,8 @@ import_text (Importer    *imp,
   if (!g_utf8_validate_len (text, len, &bad))
     {
       g_set_error (error, CHEVET_IMPORT_ERROR, CHEVET_IMPORT_ERROR_MALFORMED,
-                   _("%s: not valid UTF-8 text (byte %" G_GSIZE_FORMAT ")"), where,
-                   (gsize) (bad - text) + 1);
+                   _("%s: not valid UTF-8 text (byte %llu)"), where,
+                   (unsigned long long) (bad - text) + 1);
       return FALSE;
     }
   if (!json_parser_load_from_data (imp->parser, text, len, &parse_error))
@@ -1045,7 +1045,7 @@ import_ndjson_stream (Importer  *imp,
             text++, len--;
           if (len > 0)
             {
-              where = g_strdup_printf (_("%s, line %" G_GUINT64_FORMAT), imp->origin, line_no);
+              where = g_strdup_printf (_("%s, line %llu"), imp->origin, (unsigned long long) line_no);
               if (!import_text (imp, text, len, TRUE, where, error))
                 return FALSE;
             }
@@ -1060,8 +1060,8 @@ import_ndjson_stream (Importer  *imp,
       if (line->len > CHEVET_IMPORT_MAX_RESOURCE_BYTES)
         {
           g_set_error (error, CHEVET_IMPORT_ERROR, CHEVET_IMPORT_ERROR_TOO_LARGE,
-                       _("%s, line %" G_GUINT64_FORMAT ": longer than the %d MB a resource may take"),
-                       imp->origin, line_no + 1, CHEVET_IMPORT_MAX_RESOURCE_BYTES / (1024 * 1024));
+                       _("%s, line %llu: longer than the %d MB a resource may take"),
+                       imp->origin, (unsigned long long) line_no + 1, CHEVET_IMPORT_MAX_RESOURCE_BYTES / (1024 * 1024));
           return FALSE;
         }
     }
