@@ -39,10 +39,46 @@ test_refuses_stock_sqlite (void)
   test_rm_rf (path);
 }
 
+/* A real workspace, made by chevet-cli (which has SQLCipher), does not open either: the
+ * passphrase is right, but this SQLite could only read it as plaintext. */
+static void
+test_open_refused (void)
+{
+  const char *cli = g_getenv ("CHEVET_CLI");
+  g_autofree char *path = test_tmp_path ("workspace");
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *pass = g_build_filename (dir, "pass", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  ChevetStore *store;
+
+  if (cli == NULL)
+    {
+      g_test_skip ("CHEVET_CLI is not set: no SQLCipher-linked tool to make a workspace with");
+      return;
+    }
+  g_assert_true (g_file_set_contents (pass, TEST_PASSPHRASE "\n", -1, NULL));
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                           cli, "init", "--workspace", path, "--account", TEST_ACCOUNT,
+                           "--passphrase-file", pass, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (proc, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (chevet_store_exists (path));
+
+  store = chevet_store_open (path, TEST_ACCOUNT, TEST_PASSPHRASE, &error);
+  g_assert_null (store);
+  g_assert_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ENCRYPTED);
+  test_rm_rf (path);
+  g_unlink (pass);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  g_test_add_func ("/store/stock-sqlite/refused", test_refuses_stock_sqlite);
+  g_test_add_func ("/store/stock-sqlite/create-refused", test_refuses_stock_sqlite);
+  g_test_add_func ("/store/stock-sqlite/open-refused", test_open_refused);
   return g_test_run ();
 }
