@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "chevet-chart.h"
+#include "chevet-generator.h"
 #include "chevet-import.h"
 #include "chevet-patient.h"
 #include "chevet-store-private.h"
@@ -418,6 +419,9 @@ test_bad_input (void)
       CHEVET_IMPORT_ERROR_UNSUPPORTED, "bundle-type.json" },
     { "two-values.json", "{\"resourceType\":\"Patient\",\"id\":\"a\"} {\"resourceType\":\"Patient\",\"id\":\"b\"}",
       CHEVET_IMPORT_ERROR_MALFORMED, "two-values.json" },
+    { "comment.json",
+      "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\": /* c */ "
+      "{\"resourceType\":\"Patient\",\"id\":\"c1\"}}]}", CHEVET_IMPORT_ERROR_MALFORMED, "comment.json" },
     { "huge-string.ndjson", NULL, CHEVET_IMPORT_ERROR_TOO_LARGE, "line 2" },
     { "huge-line.ndjson", NULL, CHEVET_IMPORT_ERROR_TOO_LARGE, "line 2" },
   };
@@ -497,6 +501,66 @@ test_file_errors (void)
   test_rm_rf (path);
 }
 
+/* Random damage to valid input never crashes or hangs the importer, and a refused file
+ * leaves the store as it was. Deterministic: the same seed every run. */
+static void
+test_mutations (void)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(ChevetStore) store = test_store_new (&path);
+  g_autoptr(ChevetGenerator) gen = chevet_generator_new (3, "2026-01-15");
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GBytes) ndjson = NULL;
+  g_autoptr(GString) bundle = g_string_new ("{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[");
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261128);
+  static const char alphabet[] = "{}[],:\"\\/*0123456789.-eE tfn\n\xc3\xa9";
+  g_auto(GStrv) lines = NULL;
+  const char *inputs[2];
+  gsize lengths[2];
+  guint refused = 0, accepted = 0;
+
+  g_assert_true (chevet_generator_write_ndjson (gen, 3, out, NULL, NULL, NULL, NULL));
+  g_output_stream_close (out, NULL, NULL);
+  ndjson = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
+  lines = g_strsplit (g_bytes_get_data (ndjson, NULL), "\n", 40);
+  for (guint i = 0; lines[i] != NULL && i < 39; i++)
+    if (*lines[i] != '\0')
+      g_string_append_printf (bundle, "%s{\"fullUrl\":\"urn:uuid:0000-%u\",\"resource\":%s,"
+                              "\"request\":{\"method\":\"PUT\",\"url\":\"x\"}}", i ? "," : "", i, lines[i]);
+  g_string_append (bundle, "]}");
+  inputs[0] = g_bytes_get_data (ndjson, &lengths[0]);
+  lengths[0] = MIN (lengths[0], 20000);
+  inputs[1] = bundle->str;
+  lengths[1] = bundle->len;
+
+  for (guint i = 0; i < 1200; i++)
+    {
+      guint which = i % 2;
+      g_autofree char *data = g_memdup2 (inputs[which], lengths[which]);
+      g_autofree char *before = store_digest (store);
+      g_autoptr(GError) error = NULL;
+      int n = g_rand_int_range (rand, 1, 6);
+
+      for (int k = 0; k < n; k++)
+        data[g_rand_int_range (rand, 0, lengths[which])] = alphabet[g_rand_int_range (rand, 0, sizeof alphabet - 1)];
+      if (chevet_store_import_data (store, data, lengths[which], which ? "m.json" : "m.ndjson", NULL, &error))
+        accepted++;
+      else
+        {
+          g_autofree char *after = store_digest (store);
+
+          g_assert_nonnull (error);
+          g_assert_cmpstr (after, ==, before);
+          refused++;
+        }
+    }
+  /* Both outcomes happened: the damage was neither always fatal nor always harmless. */
+  g_assert_cmpuint (refused, >, 100);
+  g_assert_cmpuint (accepted, >, 10);
+  g_clear_object (&store);
+  test_rm_rf (path);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -508,5 +572,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/import/bundle/post-reference-delete-outcome", test_bundle_semantics);
   g_test_add_func ("/import/bad-input/named-and-store-unchanged", test_bad_input);
   g_test_add_func ("/import/bad-input/missing-file", test_file_errors);
+  g_test_add_func ("/import/bad-input/mutations-never-crash", test_mutations);
   return g_test_run ();
 }

@@ -62,6 +62,54 @@ scan_string (Scan *s)
   s->p++;
 }
 
+/* Inside an object (after its '{'): moves to the next member's value, giving its key, or
+ * past the closing '}' and returns FALSE. */
+static gboolean
+scan_next_member (Scan        *s,
+                  const char **key,
+                  gsize       *key_len)
+{
+  scan_ws (s);
+  if (s->p < s->end && *s->p == ',')
+    {
+      s->p++;
+      scan_ws (s);
+    }
+  if (s->p >= s->end || *s->p == '}')
+    {
+      s->p++;
+      return FALSE;
+    }
+  *key = s->p + 1;
+  scan_string (s);
+  *key_len = s->p - 1 - *key;
+  scan_ws (s);
+  s->p++; /* ':' */
+  scan_ws (s);
+  return TRUE;
+}
+
+/* Inside an array (after its '['): moves to the next element, or past the closing ']'
+ * and returns FALSE. */
+static gboolean
+scan_next_element (Scan *s)
+{
+  scan_ws (s);
+  if (s->p < s->end && *s->p == ',')
+    {
+      s->p++;
+      scan_ws (s);
+    }
+  if (s->p >= s->end || *s->p == ']')
+    {
+      s->p++;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+#define KEY_IS(key, len, literal) ((len) == sizeof (literal) - 1 && memcmp ((key), literal, (len)) == 0)
+
 /* Skips one value of JSON that json-glib has already accepted. Adds to @refs the span
  * (quotes included) of each string that is the value of a "reference" member. */
 static void
@@ -69,6 +117,9 @@ scan_value (Scan     *s,
             GArray   *refs,
             gboolean  is_reference)
 {
+  const char *key;
+  gsize key_len;
+
   scan_ws (s);
   if (s->p >= s->end)
     return;
@@ -86,49 +137,27 @@ scan_value (Scan     *s,
   else if (*s->p == '{')
     {
       s->p++;
-      for (;;)
-        {
-          const char *key;
-          gsize key_len;
-
-          scan_ws (s);
-          if (s->p >= s->end || *s->p == '}')
-            break;
-          if (*s->p == ',')
-            {
-              s->p++;
-              continue;
-            }
-          key = s->p + 1;
-          scan_string (s);
-          key_len = s->p - 1 - key;
-          scan_ws (s);
-          s->p++; /* ':' */
-          scan_value (s, refs, key_len == 9 && memcmp (key, "reference", 9) == 0);
-        }
-      s->p++;
+      while (scan_next_member (s, &key, &key_len))
+        scan_value (s, refs, KEY_IS (key, key_len, "reference"));
     }
   else if (*s->p == '[')
     {
       s->p++;
-      for (;;)
-        {
-          scan_ws (s);
-          if (s->p >= s->end || *s->p == ']')
-            break;
-          if (*s->p == ',')
-            {
-              s->p++;
-              continue;
-            }
-          scan_value (s, refs, is_reference);
-        }
-      s->p++;
+      while (scan_next_element (s))
+        scan_value (s, refs, is_reference);
     }
   else
-    while (s->p < s->end && *s->p != ',' && *s->p != '}' && *s->p != ']' &&
-           *s->p != ' ' && *s->p != '\n' && *s->p != '\r' && *s->p != '\t')
-      s->p++;
+    {
+      /* A number or literal. Always move on, even over a character that has no business
+       * here (json-glib accepts comments, which this scanner does not know): never loop. */
+      const char *start = s->p;
+
+      while (s->p < s->end && *s->p != ',' && *s->p != '}' && *s->p != ']' &&
+             *s->p != ' ' && *s->p != '\n' && *s->p != '\r' && *s->p != '\t')
+        s->p++;
+      if (s->p == start)
+        s->p++;
+    }
 }
 
 /* The span of each Bundle.entry[i].resource in @text ({0, 0} where there is none). */
@@ -138,31 +167,16 @@ scan_bundle_resources (const char *text,
 {
   GArray *spans = g_array_new (FALSE, TRUE, sizeof (Span));
   Scan s = { text, text + len, text };
+  const char *key;
+  gsize key_len;
 
   scan_ws (&s);
   if (s.p >= s.end || *s.p != '{')
     return spans;
   s.p++;
-  for (;;)
+  while (scan_next_member (&s, &key, &key_len))
     {
-      const char *key;
-      gsize key_len;
-
-      scan_ws (&s);
-      if (s.p >= s.end || *s.p == '}')
-        break;
-      if (*s.p == ',')
-        {
-          s.p++;
-          continue;
-        }
-      key = s.p + 1;
-      scan_string (&s);
-      key_len = s.p - 1 - key;
-      scan_ws (&s);
-      s.p++;
-      scan_ws (&s);
-      if (key_len != 5 || memcmp (key, "entry", 5) != 0 || *s.p != '[')
+      if (!KEY_IS (key, key_len, "entry") || *s.p != '[')
         {
           scan_value (&s, NULL, FALSE);
           continue;
@@ -170,57 +184,26 @@ scan_bundle_resources (const char *text,
       /* A repeated "entry" member: json-glib keeps the last one, and so do we. */
       g_array_set_size (spans, 0);
       s.p++;
-      for (;;)
+      while (scan_next_element (&s))
         {
           Span span = { 0, 0 };
 
-          scan_ws (&s);
-          if (s.p >= s.end || *s.p == ']')
-            break;
-          if (*s.p == ',')
-            {
-              s.p++;
-              continue;
-            }
           if (*s.p != '{')
+            scan_value (&s, NULL, FALSE);
+          else
             {
-              scan_value (&s, NULL, FALSE);
-              g_array_append_val (spans, span);
-              continue;
-            }
-          s.p++;
-          for (;;)
-            {
-              const char *k;
-              gsize k_len;
-
-              scan_ws (&s);
-              if (s.p >= s.end || *s.p == '}')
-                break;
-              if (*s.p == ',')
-                {
-                  s.p++;
-                  continue;
-                }
-              k = s.p + 1;
-              scan_string (&s);
-              k_len = s.p - 1 - k;
-              scan_ws (&s);
               s.p++;
-              scan_ws (&s);
-              if (k_len == 8 && memcmp (k, "resource", 8) == 0)
+              while (scan_next_member (&s, &key, &key_len))
                 {
-                  span.start = s.p - text;
+                  if (KEY_IS (key, key_len, "resource"))
+                    span.start = s.p - text;
                   scan_value (&s, NULL, FALSE);
-                  span.end = s.p - text;
+                  if (KEY_IS (key, key_len, "resource"))
+                    span.end = s.p - text;
                 }
-              else
-                scan_value (&s, NULL, FALSE);
             }
-          s.p++;
           g_array_append_val (spans, span);
         }
-      s.p++;
     }
   return spans;
 }
@@ -842,7 +825,13 @@ import_bundle (Importer    *imp,
             return FALSE;
           continue;
         }
-      g_assert (span->end > span->start);
+      if (span->end <= span->start || span->end > len || text[span->start] != '{')
+        {
+          /* JSON that json-glib accepts but is not plain JSON (comments, say). */
+          g_set_error (error, CHEVET_IMPORT_ERROR, CHEVET_IMPORT_ERROR_MALFORMED,
+                       _("%s: the resource could not be read exactly as written"), entry_where);
+          return FALSE;
+        }
       rewritten = rewrite_resource (text + span->start, span->end - span->start, urn_map,
                                     post_id != NULL && g_str_equal (id, post_id) ? post_id : NULL);
       imp->stats.read++;
