@@ -360,6 +360,46 @@ test_patient_fields (void)
   test_rm_rf (path);
 }
 
+static void
+test_recent_and_migration (void)
+{
+  g_autofree char *path = NULL;
+  ChevetStore *store = store_with_patients (&path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) recent = NULL;
+  g_autofree char *value = NULL;
+
+  /* A workspace written by schema version 1 is brought up to date on open. */
+  g_assert_true (chevet_store_exec (store, "DROP TABLE recent_patients; PRAGMA user_version = 1", &error));
+  g_assert_no_error (error);
+  g_object_unref (store);
+  store = chevet_store_open (path, TEST_ACCOUNT, TEST_PASSPHRASE, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (chevet_store_touch_recent (store, "p3", &error));
+  g_usleep (2000);
+  g_assert_true (chevet_store_touch_recent (store, "p1", &error));
+  g_usleep (2000);
+  g_assert_true (chevet_store_touch_recent (store, "p3", &error));
+  g_assert_no_error (error);
+  recent = chevet_store_list_recent (store, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (recent->len, ==, 2);
+  g_assert_cmpstr (chevet_patient_get_id (recent->pdata[0]), ==, "p3");
+  g_assert_cmpstr (chevet_patient_get_id (recent->pdata[1]), ==, "p1");
+  g_clear_pointer (&recent, g_ptr_array_unref);
+  recent = chevet_store_list_recent (store, 1, &error);
+  g_assert_cmpuint (recent->len, ==, 1);
+
+  g_assert_null (chevet_store_dup_meta (store, "last-sync", &error));
+  g_assert_no_error (error);
+  g_assert_true (chevet_store_set_meta (store, "last-sync", "2026-11-28T10:00:00Z", &error));
+  value = chevet_store_dup_meta (store, "last-sync", &error);
+  g_assert_cmpstr (value, ==, "2026-11-28T10:00:00Z");
+  g_assert_finalize_object (store);
+  test_rm_rf (path);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -374,5 +414,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/store/accounts/slots-never-reencrypt", test_accounts);
   g_test_add_func ("/store/search/case-accent-prefix-date", test_search);
   g_test_add_func ("/store/patient/fields", test_patient_fields);
+  g_test_add_func ("/store/recent-patients-and-migration", test_recent_and_migration);
   return g_test_run ();
 }

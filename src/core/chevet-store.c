@@ -571,8 +571,15 @@ typedef struct
   const char *sql;
 } Migration;
 
+/* Charts opened on this workstation, most recent first in the patient list. */
+static const char schema_v2[] =
+  "CREATE TABLE recent_patients ("
+  "  patient TEXT PRIMARY KEY, account TEXT NOT NULL, opened_at INTEGER NOT NULL) WITHOUT ROWID;"
+  "CREATE INDEX recent_patients_by_time ON recent_patients (opened_at);";
+
 static const Migration migrations[] = {
   { 1, schema_v1 },
+  { 2, schema_v2 },
 };
 
 static gboolean
@@ -1266,4 +1273,114 @@ chevet_store_dup_patient (ChevetStore  *self,
     chevet_store_set_sql_error (self, error);
   sqlite3_reset (stmt);
   return patient;
+}
+
+/* ------------------------------------------------------------------ recent, meta */
+
+gboolean
+chevet_store_touch_recent (ChevetStore  *self,
+                           const char   *patient_id,
+                           GError      **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), FALSE);
+  g_return_val_if_fail (patient_id != NULL, FALSE);
+
+  stmt = chevet_store_prepare (self,
+                               "INSERT OR REPLACE INTO recent_patients (patient, account, opened_at) "
+                               "VALUES (?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, patient_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, self->account, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, g_get_real_time ());
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      chevet_store_set_sql_error (self, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+GPtrArray *
+chevet_store_list_recent (ChevetStore  *self,
+                          guint         limit,
+                          GError      **error)
+{
+  g_autoptr(GPtrArray) result = g_ptr_array_new_with_free_func (g_object_unref);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), NULL);
+
+  stmt = chevet_store_prepare (self,
+                               "SELECT " PATIENT_COLUMNS " FROM recent_patients r "
+                               "JOIN patients p ON p.id = r.patient "
+                               "ORDER BY r.opened_at DESC LIMIT ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, limit > 0 ? (gint64) limit : -1);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (result, chevet_patient_new_from_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      chevet_store_set_sql_error (self, error);
+      return NULL;
+    }
+  return g_steal_pointer (&result);
+}
+
+char *
+chevet_store_dup_meta (ChevetStore  *self,
+                       const char   *key,
+                       GError      **error)
+{
+  sqlite3_stmt *stmt;
+  char *value = NULL;
+  int rc;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), NULL);
+
+  stmt = chevet_store_prepare (self, "SELECT value FROM meta WHERE key = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  else if (rc != SQLITE_DONE)
+    chevet_store_set_sql_error (self, error);
+  sqlite3_reset (stmt);
+  return value;
+}
+
+gboolean
+chevet_store_set_meta (ChevetStore  *self,
+                       const char   *key,
+                       const char   *value,
+                       GError      **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), FALSE);
+
+  stmt = chevet_store_prepare (self, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      chevet_store_set_sql_error (self, error);
+      return FALSE;
+    }
+  return TRUE;
 }

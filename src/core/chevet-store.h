@@ -95,6 +95,24 @@ ChevetPatient *chevet_store_dup_patient        (ChevetStore  *self,
                                                 const char   *patient_id,
                                                 GError      **error);
 
+/* Charts opened on this workstation: recorded on open, listed most recent first. */
+gboolean     chevet_store_touch_recent         (ChevetStore  *self,
+                                                const char   *patient_id,
+                                                GError      **error);
+GPtrArray   *chevet_store_list_recent          (ChevetStore  *self,
+                                                guint         limit,
+                                                GError      **error);
+
+/* Workspace settings and state kept inside the encrypted store (NULL when unset).
+ * Keys in use: "last-sync" (ISO 8601 UTC time of the last completed sync). */
+char        *chevet_store_dup_meta             (ChevetStore  *self,
+                                                const char   *key,
+                                                GError      **error);
+gboolean     chevet_store_set_meta             (ChevetStore  *self,
+                                                const char   *key,
+                                                const char   *value,
+                                                GError      **error);
+
 /* Testing only: make new key slots cheap to derive. Never called by the programs. */
 void         chevet_store_set_kdf_cost_for_testing (guint64   opslimit,
                                                     gsize     memlimit);
