@@ -22,6 +22,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "chevet-chart.h"
 #include "chevet-session.h"
 #include "chevet-store.h"
 
@@ -462,6 +463,244 @@ chevet_session_search_finish (ChevetSession  *self,
 
 /* Forgets the unlocked store at once for the main thread; the worker drops it after
  * whatever it is doing. Results of operations started before come back cancelled. */
+/* calls: one store function on the worker, its result handed back as the task's */
+
+typedef gpointer (*StoreCall) (ChevetStore  *store,
+                               gpointer      data,
+                               GError      **error);
+
+typedef struct
+{
+  StoreCall       call;
+  gpointer        data;
+  GDestroyNotify  data_free;
+  GDestroyNotify  result_free;
+} CallData;
+
+static void
+call_data_free (CallData *call)
+{
+  if (call->data_free != NULL)
+    call->data_free (call->data);
+  g_free (call);
+}
+
+static void
+call_work (ChevetSession *self,
+           Job           *job)
+{
+  CallData *call = g_task_get_task_data (job->task);
+
+  if (self->store == NULL)
+    {
+      g_set_error (&job->error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The workspace is locked"));
+      return;
+    }
+  job->result = call->call (self->store, call->data, &job->error);
+  job->result_free = call->result_free;
+  if (job->result == NULL && job->error == NULL)
+    g_set_error (&job->error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("Nothing was found"));
+}
+
+static void
+call_done (ChevetSession *self,
+           Job           *job)
+{
+  CallData *call = g_task_get_task_data (job->task);
+
+  if (job_is_stale (self, job))
+    {
+      if (!g_task_had_error (job->task))
+        g_task_return_new_error (job->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                 _("The workspace was locked"));
+      return;
+    }
+  if (job->error != NULL)
+    {
+      g_task_return_error (job->task, g_steal_pointer (&job->error));
+      return;
+    }
+  job->result_free = NULL;
+  g_task_return_pointer (job->task, g_steal_pointer (&job->result), call->result_free);
+}
+
+static void
+session_call (ChevetSession       *self,
+              gpointer             source_tag,
+              StoreCall            fn,
+              gpointer             data,
+              GDestroyNotify       data_free,
+              GDestroyNotify       result_free,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  CallData *call;
+
+  g_task_set_source_tag (task, source_tag);
+  if (!self->unlocked)
+    {
+      if (data_free != NULL)
+        data_free (data);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The workspace is locked"));
+      return;
+    }
+  call = g_new0 (CallData, 1);
+  call->call = fn;
+  call->data = data;
+  call->data_free = data_free;
+  call->result_free = result_free;
+  g_task_set_task_data (task, call, (GDestroyNotify) call_data_free);
+  session_push (self, g_steal_pointer (&task), call_work, call_done);
+}
+
+static gpointer
+session_call_finish (ChevetSession  *self,
+                     GAsyncResult   *result,
+                     gpointer        source_tag,
+                     GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Opening a chart reads it and records it among the recent ones, in one job. */
+static gpointer
+open_chart_call (ChevetStore  *store,
+                 gpointer      data,
+                 GError      **error)
+{
+  ChevetChart *chart = chevet_store_read_chart (store, data, error);
+
+  if (chart != NULL && !chevet_store_touch_recent (store, data, error))
+    g_clear_pointer (&chart, chevet_chart_free);
+  return chart;
+}
+
+void
+chevet_session_open_chart_async (ChevetSession       *self,
+                                 const char          *patient_id,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (patient_id != NULL);
+
+  session_call (self, chevet_session_open_chart_async, open_chart_call, g_strdup (patient_id),
+                g_free, (GDestroyNotify) chevet_chart_free, cancellable, callback, user_data);
+}
+
+ChevetChart *
+chevet_session_open_chart_finish (ChevetSession  *self,
+                                  GAsyncResult   *result,
+                                  GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_open_chart_async, error);
+}
+
+static gpointer
+read_series_call (ChevetStore  *store,
+                  gpointer      data,
+                  GError      **error)
+{
+  char **args = data;
+
+  return chevet_store_read_observations (store, args[0], args[1], error);
+}
+
+void
+chevet_session_read_series_async (ChevetSession       *self,
+                                  const char          *patient_id,
+                                  const char          *code,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  char **args;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (patient_id != NULL && code != NULL);
+
+  args = g_new0 (char *, 3);
+  args[0] = g_strdup (patient_id);
+  args[1] = g_strdup (code);
+  session_call (self, chevet_session_read_series_async, read_series_call, args,
+                (GDestroyNotify) g_strfreev, (GDestroyNotify) g_ptr_array_unref,
+                cancellable, callback, user_data);
+}
+
+GPtrArray *
+chevet_session_read_series_finish (ChevetSession  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_read_series_async, error);
+}
+
+static gpointer
+recent_call (ChevetStore  *store,
+             gpointer      data,
+             GError      **error)
+{
+  return chevet_store_list_recent (store, GPOINTER_TO_UINT (data), error);
+}
+
+void
+chevet_session_list_recent_async (ChevetSession       *self,
+                                  guint                limit,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+
+  session_call (self, chevet_session_list_recent_async, recent_call, GUINT_TO_POINTER (limit),
+                NULL, (GDestroyNotify) g_ptr_array_unref, cancellable, callback, user_data);
+}
+
+GPtrArray *
+chevet_session_list_recent_finish (ChevetSession  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_list_recent_async, error);
+}
+
+static gpointer
+meta_call (ChevetStore  *store,
+           gpointer      data,
+           GError      **error)
+{
+  char *value = chevet_store_dup_meta (store, data, error);
+
+  /* Unset is not an error: an empty string stands for it. */
+  return value != NULL || (error != NULL && *error != NULL) ? value : g_strdup ("");
+}
+
+void
+chevet_session_get_meta_async (ChevetSession       *self,
+                               const char          *key,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+
+  session_call (self, chevet_session_get_meta_async, meta_call, g_strdup (key), g_free, g_free,
+                cancellable, callback, user_data);
+}
+
+char *
+chevet_session_get_meta_finish (ChevetSession  *self,
+                                GAsyncResult   *result,
+                                GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_get_meta_async, error);
+}
+
 void
 chevet_session_lock (ChevetSession *self)
 {

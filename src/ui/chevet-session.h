@@ -42,6 +42,45 @@ GPtrArray     *chevet_session_search_finish      (ChevetSession        *self,
                                                   guint64              *total,
                                                   GError              **error);
 
+/* Reads a patient's chart (ChevetChart, free with chevet_chart_free) and records it
+ * among the recently opened ones. */
+void           chevet_session_open_chart_async   (ChevetSession        *self,
+                                                  const char           *patient_id,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+ChevetChart   *chevet_session_open_chart_finish  (ChevetSession        *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+/* Every value of one code for a patient, oldest first (GPtrArray of ChevetChartItem). */
+void           chevet_session_read_series_async  (ChevetSession        *self,
+                                                  const char           *patient_id,
+                                                  const char           *code,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+GPtrArray     *chevet_session_read_series_finish (ChevetSession        *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+/* Recently opened patients, most recent first (GPtrArray of ChevetPatient). */
+void           chevet_session_list_recent_async  (ChevetSession        *self,
+                                                  guint                 limit,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+GPtrArray     *chevet_session_list_recent_finish (ChevetSession        *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+/* A workspace meta value ("last-sync", ...); "" when unset. */
+void           chevet_session_get_meta_async     (ChevetSession        *self,
+                                                  const char           *key,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+char          *chevet_session_get_meta_finish    (ChevetSession        *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+
 void           chevet_session_lock               (ChevetSession        *self);
 gboolean       chevet_session_has_pending        (ChevetSession        *self);
 

@@ -1,0 +1,31 @@
+/* chevet-chart-view.h: a patient's chart: the banner that never scrolls, and its sections
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "chevet-session.h"
+
+G_BEGIN_DECLS
+
+#define CHEVET_TYPE_CHART_VIEW (chevet_chart_view_get_type ())
+G_DECLARE_FINAL_TYPE (ChevetChartView, chevet_chart_view, CHEVET, CHART_VIEW, GtkWidget)
+
+GtkWidget   *chevet_chart_view_new         (void);
+void         chevet_chart_view_set_session (ChevetChartView *self,
+                                            ChevetSession   *session);
+/* Reads the chart on the session's worker; "notify::chart" when it is shown. */
+void         chevet_chart_view_load        (ChevetChartView *self,
+                                            const char      *patient_id);
+/* Drops every patient string from the view (on lock, or when no patient is selected). */
+void         chevet_chart_view_clear       (ChevetChartView *self);
+/* The chart shown, NULL while none is. */
+ChevetChart *chevet_chart_view_get_chart   (ChevetChartView *self);
+/* The visible section: "summary", "problems", "medications", "results", "encounters",
+ * "notes", "immunizations". */
+const char  *chevet_chart_view_get_section (ChevetChartView *self);
+void         chevet_chart_view_set_section (ChevetChartView *self,
+                                            const char      *name);
+
+G_END_DECLS
