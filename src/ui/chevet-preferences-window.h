@@ -1,0 +1,16 @@
+/* chevet-preferences-window.h: the workstation's preferences, over GSettings
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define CHEVET_TYPE_PREFERENCES_WINDOW (chevet_preferences_window_get_type ())
+G_DECLARE_FINAL_TYPE (ChevetPreferencesWindow, chevet_preferences_window, CHEVET, PREFERENCES_WINDOW, AdwPreferencesWindow)
+
+GtkWidget *chevet_preferences_window_new (GtkWindow *parent,
+                                          GSettings *settings);
+
+G_END_DECLS
