@@ -479,9 +479,12 @@ chevet_chart_to_text (ChevetChart *chart,
 
   shown = MIN (chart->encounters->len, 10);
   if (chart->encounters->len > shown)
-    g_string_append_printf (out, "\n%s\n",
-                            /* Translators: %u and %u are counts of encounters */
-                            g_strdup_printf (_("Encounters (latest %u of %u)"), shown, chart->encounters->len));
+    {
+      /* Translators: %u and %u are counts of encounters */
+      g_autofree char *title = g_strdup_printf (_("Encounters (latest %u of %u)"), shown, chart->encounters->len);
+
+      g_string_append_printf (out, "\n%s\n", title);
+    }
   else
     g_string_append_printf (out, "\n%s\n", _("Encounters"));
   if (chart->encounters->len == 0)
