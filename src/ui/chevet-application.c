@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "chevet-application.h"
+#include "chevet-preferences-window.h"
 #include "chevet-store.h"
 #include "chevet-window.h"
 
@@ -56,7 +57,7 @@ about_action (GSimpleAction *action,
               gpointer       user_data)
 {
   ChevetApplication *self = CHEVET_APPLICATION (user_data);
-  static const char *developers[] = { "The Chevet contributors", NULL };
+  static const char *developers[] = { "Chevet developers https://github.com/chevet/chevet", NULL };
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
   GtkWidget *about;
 
@@ -66,14 +67,32 @@ about_action (GSimpleAction *action,
                         "application-name", _("Chevet"),
                         "application-icon", APP_ID,
                         "version", VERSION,
-                        "developer-name", _("The Chevet contributors"),
+                        /* A name, as in the metainfo: not translated. */
+                        "developer-name", "Chevet developers",
                         "developers", developers,
                         "comments", _("A clinician workstation over an encrypted, offline copy of FHIR records"),
+                        "website", "https://github.com/chevet/chevet",
+                        "issue-url", "https://github.com/chevet/chevet/issues",
+                        /* GPL-3.0-or-later */
                         "license-type", GTK_LICENSE_GPL_3_0,
-                        /* Translators: your names, one per line */
+                        /* Translators: your names, one per line, e.g. “Jane Doe <jane@example.org>” */
                         "translator-credits", _("translator-credits"),
                         NULL);
   gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  ChevetApplication *self = CHEVET_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *preferences;
+
+  preferences = chevet_preferences_window_new (window, self->settings);
+  gtk_window_set_application (GTK_WINDOW (preferences), GTK_APPLICATION (self));
+  gtk_window_present (GTK_WINDOW (preferences));
 }
 
 static void
@@ -96,6 +115,7 @@ quit_action (GSimpleAction *action,
 
 static const GActionEntry app_actions[] = {
   { "about", about_action },
+  { "preferences", preferences_action },
   { "quit", quit_action },
 };
 
@@ -128,6 +148,7 @@ chevet_application_startup (GApplication *app)
 {
   ChevetApplication *self = CHEVET_APPLICATION (app);
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (chevet_application_parent_class)->startup (app);
 
@@ -141,6 +162,7 @@ chevet_application_startup (GApplication *app)
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
 }
 
 static void

@@ -15,6 +15,7 @@ G_DECLARE_FINAL_TYPE (ChevetChartView, chevet_chart_view, CHEVET, CHART_VIEW, Gt
 GtkWidget   *chevet_chart_view_new         (void);
 void         chevet_chart_view_set_session (ChevetChartView *self,
                                             ChevetSession   *session);
+ChevetSession *chevet_chart_view_get_session (ChevetChartView *self);
 /* Reads the chart on the session's worker; "notify::chart" when it is shown. */
 void         chevet_chart_view_load        (ChevetChartView *self,
                                             const char      *patient_id);
@@ -22,8 +23,11 @@ void         chevet_chart_view_load        (ChevetChartView *self,
 void         chevet_chart_view_clear       (ChevetChartView *self);
 /* The chart shown, NULL while none is. */
 ChevetChart *chevet_chart_view_get_chart   (ChevetChartView *self);
+/* TRUE while a chart is being read ("notify::loading"). */
+gboolean     chevet_chart_view_get_loading (ChevetChartView *self);
 /* The visible section: "summary", "problems", "medications", "results", "encounters",
- * "notes", "immunizations". */
+ * "notes", "immunizations" (property "section"; action "chart.section", Alt+1 … Alt+7).
+ * Other names are ignored. */
 const char  *chevet_chart_view_get_section (ChevetChartView *self);
 void         chevet_chart_view_set_section (ChevetChartView *self,
                                             const char      *name);

@@ -1,5 +1,8 @@
 /* chevet-patient-row.c: one line of the patient list
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Shows a ChevetPatientItem: a patient, a placeholder whose page is still being read
+ * (grey bars, filled in place when the patient arrives), or a heading of the list.
  */
 #define G_LOG_DOMAIN "chevet-patient-row"
 
@@ -16,9 +19,13 @@ struct _ChevetPatientRow
 {
   GtkWidget      parent_instance;
 
-  ChevetPatient *patient;
+  ChevetPatient     *patient;
+  ChevetPatientItem *item;
+  GSignalGroup      *item_signals;
 
   AdwAvatar     *avatar;
+  GtkWidget     *text_box;
+  GtkLabel      *heading_label;
   GtkLabel      *name_label;
   GtkLabel      *deceased_label;
   GtkLabel      *details_label;
@@ -28,6 +35,7 @@ struct _ChevetPatientRow
 enum {
   PROP_0,
   PROP_PATIENT,
+  PROP_ITEM,
   N_PROPS
 };
 
@@ -117,6 +125,24 @@ update (ChevetPatientRow *self)
   g_autoptr(GPtrArray) parts = g_ptr_array_new ();
   ChevetPatient *p = self->patient;
   gboolean deceased = p != NULL && chevet_patient_get_deceased (p);
+  const char *heading = self->item != NULL ? chevet_patient_item_get_heading (self->item) : NULL;
+  gboolean loading = self->item != NULL && !chevet_patient_item_get_loaded (self->item);
+
+  gtk_label_set_label (self->heading_label, heading);
+  gtk_widget_set_visible (GTK_WIDGET (self->heading_label), heading != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->avatar), heading == NULL);
+  gtk_widget_set_visible (self->text_box, heading == NULL);
+  /* Placeholders keep the line, so that rows do not change height as they fill in. */
+  gtk_widget_set_visible (GTK_WIDGET (self->identifier_label),
+                          heading == NULL && (p == NULL || chevet_patient_get_identifier (p) != NULL));
+  if (loading)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "loading");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "loading");
+  if (heading != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "heading-row");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "heading-row");
 
   if (p != NULL)
     {
@@ -163,6 +189,10 @@ update (ChevetPatientRow *self)
           g_string_append_printf (label, "%s%s", label->len > 0 ? ", " : "", facts[i]);
       accessible = g_string_free (label, FALSE);
     }
+  else if (heading != NULL)
+    accessible = g_strdup (heading);
+  else if (loading)
+    accessible = g_strdup (_("Loading patient…"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, accessible != NULL ? accessible : "",
                                   -1);
@@ -178,6 +208,10 @@ chevet_patient_row_dispose (GObject *object)
   /* dispose_template only unparents the children it binds. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
+  if (self->item_signals != NULL)
+    g_signal_group_set_target (self->item_signals, NULL);
+  g_clear_object (&self->item_signals);
+  g_clear_object (&self->item);
   g_clear_object (&self->patient);
 
   G_OBJECT_CLASS (chevet_patient_row_parent_class)->dispose (object);
@@ -195,6 +229,9 @@ chevet_patient_row_get_property (GObject    *object,
     {
     case PROP_PATIENT:
       g_value_set_object (value, self->patient);
+      break;
+    case PROP_ITEM:
+      g_value_set_object (value, self->item);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -214,6 +251,9 @@ chevet_patient_row_set_property (GObject      *object,
     case PROP_PATIENT:
       chevet_patient_row_set_patient (self, g_value_get_object (value));
       break;
+    case PROP_ITEM:
+      chevet_patient_row_set_item (self, g_value_get_object (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -232,10 +272,16 @@ chevet_patient_row_class_init (ChevetPatientRowClass *klass)
   properties[PROP_PATIENT] =
     g_param_spec_object ("patient", NULL, NULL, CHEVET_TYPE_PATIENT,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Sets "patient" and follows it as a placeholder fills in. */
+  properties[PROP_ITEM] =
+    g_param_spec_object ("item", NULL, NULL, CHEVET_TYPE_PATIENT_ITEM,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/chevet/Chevet/chevet-patient-row.ui");
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientRow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPatientRow, text_box);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPatientRow, heading_label);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientRow, name_label);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientRow, deceased_label);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientRow, details_label);
@@ -245,9 +291,23 @@ chevet_patient_row_class_init (ChevetPatientRowClass *klass)
 }
 
 static void
+on_item_changed (ChevetPatientRow *self)
+{
+  ChevetPatient *patient = chevet_patient_item_get_patient (self->item);
+
+  if (g_set_object (&self->patient, patient))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PATIENT]);
+  update (self);
+}
+
+static void
 chevet_patient_row_init (ChevetPatientRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->item_signals = g_signal_group_new (CHEVET_TYPE_PATIENT_ITEM);
+  g_signal_group_connect_swapped (self->item_signals, "notify::loaded",
+                                  G_CALLBACK (on_item_changed), self);
 }
 
 ChevetPatient *
@@ -264,9 +324,41 @@ chevet_patient_row_set_patient (ChevetPatientRow *self,
   g_return_if_fail (CHEVET_IS_PATIENT_ROW (self));
   g_return_if_fail (!patient || CHEVET_IS_PATIENT (patient));
 
+  if (self->item != NULL)
+    {
+      g_signal_group_set_target (self->item_signals, NULL);
+      g_clear_object (&self->item);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
+    }
   if (g_set_object (&self->patient, patient))
     {
       update (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PATIENT]);
     }
+}
+
+ChevetPatientItem *
+chevet_patient_row_get_item (ChevetPatientRow *self)
+{
+  g_return_val_if_fail (CHEVET_IS_PATIENT_ROW (self), NULL);
+  return self->item;
+}
+
+void
+chevet_patient_row_set_item (ChevetPatientRow  *self,
+                             ChevetPatientItem *item)
+{
+  ChevetPatient *patient;
+
+  g_return_if_fail (CHEVET_IS_PATIENT_ROW (self));
+  g_return_if_fail (!item || CHEVET_IS_PATIENT_ITEM (item));
+
+  if (!g_set_object (&self->item, item))
+    return;
+  g_signal_group_set_target (self->item_signals, item);
+  patient = item != NULL ? chevet_patient_item_get_patient (item) : NULL;
+  if (g_set_object (&self->patient, patient))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PATIENT]);
+  update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
 }

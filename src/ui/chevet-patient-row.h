@@ -5,6 +5,7 @@
 
 #include <gtk/gtk.h>
 
+#include "chevet-patient-list.h"
 #include "chevet-types.h"
 
 G_BEGIN_DECLS
@@ -15,6 +16,10 @@ G_DECLARE_FINAL_TYPE (ChevetPatientRow, chevet_patient_row, CHEVET, PATIENT_ROW,
 ChevetPatient *chevet_patient_row_get_patient       (ChevetPatientRow *self);
 void           chevet_patient_row_set_patient       (ChevetPatientRow *self,
                                                      ChevetPatient    *patient);
+/* A ChevetPatientItem: a patient, a placeholder that fills in, or a heading. */
+ChevetPatientItem *chevet_patient_row_get_item      (ChevetPatientRow  *self);
+void           chevet_patient_row_set_item          (ChevetPatientRow  *self,
+                                                     ChevetPatientItem *item);
 
 /* Shared with the rest of the UI (and tests): how a patient's facts read. */
 char          *chevet_patient_format_sex            (ChevetPatient    *patient);

@@ -10,7 +10,8 @@ G_BEGIN_DECLS
 #define CHEVET_TYPE_PREFERENCES_WINDOW (chevet_preferences_window_get_type ())
 G_DECLARE_FINAL_TYPE (ChevetPreferencesWindow, chevet_preferences_window, CHEVET, PREFERENCES_WINDOW, AdwPreferencesWindow)
 
-GtkWidget *chevet_preferences_window_new (GtkWindow *parent,
-                                          GSettings *settings);
+GtkWidget *chevet_preferences_window_new          (GtkWindow               *parent,
+                                                   GSettings               *settings);
+GSettings *chevet_preferences_window_get_settings (ChevetPreferencesWindow *self);
 
 G_END_DECLS

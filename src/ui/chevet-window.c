@@ -1,9 +1,16 @@
-/* chevet-window.c: the main window, from unlock to the patient list
+/* chevet-window.c: the main window, from unlock to the patient list and the chart
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * One stack, three pages: "missing" (no workspace at the path yet), "unlock" and
  * "patients". The window follows the session's unlocked property: locking, from the
- * button, Ctrl+L or anywhere else, resets the patients page and shows the unlock page.
+ * button, Ctrl+L or anywhere else, resets the patients page, clears the chart and shows
+ * the unlock page.
+ *
+ * "patients" is a leaflet: the patient list as a sidebar, then the chart pane (a
+ * ChevetChartView, or "No Patient Selected"). In a narrow window the leaflet folds and
+ * shows one pane at a time; opening a patient then goes to the chart pane, whose header
+ * has a back button. win.print and win.export-pdf follow the chart view's "chart": they
+ * are enabled only while a chart is shown.
  */
 #define G_LOG_DOMAIN "chevet-window"
 
@@ -11,6 +18,10 @@
 
 #include <glib/gi18n.h>
 
+#include "chevet-chart.h"
+#include "chevet-chart-print.h"
+#include "chevet-chart-view.h"
+#include "chevet-patient.h"
 #include "chevet-patients-page.h"
 #include "chevet-store.h"
 #include "chevet-unlock-page.h"
@@ -23,12 +34,25 @@ struct _ChevetWindow
   ChevetSession        *session;
   GSettings            *settings;
 
+  GtkFileChooserNative *export_chooser;
+  AdwToast             *toast;
+
+  AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
   AdwStatusPage        *missing_page;
   GtkLabel             *command_label;
   GtkButton            *retry_button;
   ChevetUnlockPage     *unlock_page;
+  AdwLeaflet           *leaflet;
   ChevetPatientsPage   *patients_page;
+  GtkWidget            *chart_pane;
+  AdwHeaderBar         *chart_header_bar;
+  AdwWindowTitle       *chart_title;
+  GtkButton            *back_button;
+  GtkButton            *print_button;
+  GtkStack             *chart_stack;
+  AdwStatusPage        *no_patient_page;
+  ChevetChartView      *chart_view;
 
   const char           *page;  /* interned */
 };
@@ -70,6 +94,109 @@ update_missing_page (ChevetWindow *self)
   gtk_label_set_label (self->command_label, command);
 }
 
+/* Chart pane */
+
+static void
+update_chart_actions (ChevetWindow *self)
+{
+  gboolean shown = chevet_session_get_unlocked (self->session) &&
+                   chevet_chart_view_get_chart (self->chart_view) != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.print", shown);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-pdf", shown);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-section", shown);
+}
+
+static void
+update_chart_title (ChevetWindow *self)
+{
+  ChevetChart *chart = chevet_chart_view_get_chart (self->chart_view);
+  const char *name = NULL;
+
+  if (chart != NULL && chart->patient != NULL)
+    name = chevet_patient_get_display_name (chart->patient);
+  adw_window_title_set_title (self->chart_title, name != NULL ? name : _("Chart"));
+}
+
+static void
+on_chart_view_chart_changed (ChevetWindow *self)
+{
+  update_chart_title (self);
+  update_chart_actions (self);
+  /* The session recorded the opening: the recent patients changed. */
+  if (chevet_chart_view_get_chart (self->chart_view) != NULL)
+    chevet_patients_page_refresh_recent (self->patients_page);
+}
+
+static void
+show_toast (ChevetWindow *self,
+            const char   *title)
+{
+  if (self->toast != NULL)
+    adw_toast_dismiss (self->toast);
+  g_clear_object (&self->toast);
+  self->toast = adw_toast_new (title);
+  adw_toast_overlay_add_toast (self->toast_overlay, g_object_ref (self->toast));
+}
+
+static void
+close_export_chooser (ChevetWindow *self)
+{
+  if (self->export_chooser == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->export_chooser, self);
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->export_chooser));
+  g_clear_object (&self->export_chooser);
+}
+
+/* Back to the list and no patient: on lock, before anything else is shown. */
+static void
+clear_chart (ChevetWindow *self)
+{
+  close_export_chooser (self);
+  if (self->toast != NULL)
+    adw_toast_dismiss (self->toast);
+  g_clear_object (&self->toast);
+  chevet_chart_view_clear (self->chart_view);
+  gtk_stack_set_visible_child_name (self->chart_stack, "empty");
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->patients_page));
+  update_chart_title (self);
+  update_chart_actions (self);
+}
+
+static char *
+dup_print_footer (ChevetWindow *self)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  /* Translators: when a chart summary was printed; see g_date_time_format() */
+  g_autofree char *when = g_date_time_format (now, _("%-d %b %Y %H:%M"));
+
+  /* Translators: a printed page's footer: workspace · account · date and time */
+  return g_strdup_printf (_("%s · %s · %s"),
+                          chevet_session_get_workspace_name (self->session),
+                          chevet_session_get_account (self->session),
+                          when);
+}
+
+static void
+on_patients_page_patient_activated (ChevetWindow  *self,
+                                    ChevetPatient *patient)
+{
+  g_debug ("opening the chart of patient %s", chevet_patient_get_id (patient));
+  chevet_chart_view_load (self->chart_view, chevet_patient_get_id (patient));
+  gtk_stack_set_visible_child_name (self->chart_stack, "chart");
+  adw_leaflet_set_visible_child (self->leaflet, self->chart_pane);
+  /* Folded, the list (and the focus in it) just went away. */
+  if (adw_leaflet_get_folded (self->leaflet))
+    gtk_widget_child_focus (self->chart_pane, GTK_DIR_TAB_FORWARD);
+}
+
+static void
+on_back_button_clicked (ChevetWindow *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->patients_page));
+}
+
 static void
 update_page (ChevetWindow *self)
 {
@@ -85,6 +212,7 @@ update_page (ChevetWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", unlocked);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", unlocked);
+  update_chart_actions (self);
 
   if (g_str_equal (page, "missing"))
     update_missing_page (self);
@@ -125,6 +253,7 @@ on_session_unlocked_changed (ChevetWindow *self)
   else
     {
       /* Before anything else: no patient string may outlive the lock. */
+      clear_chart (self);
       chevet_patients_page_reset (self->patients_page);
       chevet_unlock_page_reset (self->unlock_page);
     }
@@ -148,8 +277,111 @@ search_action (GtkWidget  *widget,
 {
   ChevetWindow *self = CHEVET_WINDOW (widget);
 
-  if (chevet_session_get_unlocked (self->session))
-    chevet_patients_page_focus_search (self->patients_page);
+  if (!chevet_session_get_unlocked (self->session))
+    return;
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->patients_page));
+  chevet_patients_page_focus_search (self->patients_page);
+}
+
+static void
+print_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  ChevetWindow *self = CHEVET_WINDOW (widget);
+  ChevetChart *chart = chevet_chart_view_get_chart (self->chart_view);
+  g_autofree char *footer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (chart == NULL)
+    return;
+  footer = dup_print_footer (self);
+  if (!chevet_chart_print (GTK_WINDOW (self), chart, footer, NULL, &error))
+    {
+      g_debug ("printing failed: %s code %d", g_quark_to_string (error->domain), error->code);
+      show_toast (self, error->message);
+    }
+}
+
+static void
+on_export_chooser_response (ChevetWindow         *self,
+                            int                   response,
+                            GtkFileChooserNative *chooser)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *footer = NULL;
+  g_autoptr(GError) error = NULL;
+  ChevetChart *chart;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  close_export_chooser (self);
+
+  /* The chart shown now: locking meanwhile closed the chooser. */
+  chart = chevet_chart_view_get_chart (self->chart_view);
+  if (file == NULL || chart == NULL)
+    return;
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      show_toast (self, _("Chart summaries can only be exported to a local folder"));
+      return;
+    }
+
+  footer = dup_print_footer (self);
+  if (!chevet_chart_print (GTK_WINDOW (self), chart, footer, path, &error))
+    {
+      g_autofree char *message = NULL;
+
+      g_debug ("export failed: %s code %d", g_quark_to_string (error->domain), error->code);
+      /* Translators: %s says why */
+      message = g_strdup_printf (_("Could not export the chart summary: %s"), error->message);
+      show_toast (self, message);
+      return;
+    }
+  show_toast (self, _("Chart summary exported"));
+}
+
+static void
+export_pdf_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  ChevetWindow *self = CHEVET_WINDOW (widget);
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  if (chevet_chart_view_get_chart (self->chart_view) == NULL)
+    return;
+  close_export_chooser (self);
+
+  self->export_chooser = gtk_file_chooser_native_new (_("Export Chart Summary as PDF"),
+                                                      GTK_WINDOW (self),
+                                                      GTK_FILE_CHOOSER_ACTION_SAVE,
+                                                      _("_Export"),
+                                                      _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->export_chooser), TRUE);
+  /* Never the patient's name: file names end up in recent-file lists and backups. */
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->export_chooser), "chart-summary.pdf");
+  gtk_file_filter_set_name (filter, _("PDF documents"));
+  gtk_file_filter_add_mime_type (filter, "application/pdf");
+  gtk_file_filter_add_suffix (filter, "pdf");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->export_chooser), filter);
+  g_signal_connect_swapped (self->export_chooser, "response",
+                            G_CALLBACK (on_export_chooser_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->export_chooser));
+}
+
+static void
+show_section_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  ChevetWindow *self = CHEVET_WINDOW (widget);
+
+  /* Alt+1…7 wherever the focus is (the chart view's own keys work only inside it). */
+  if (chevet_chart_view_get_chart (self->chart_view) != NULL)
+    chevet_chart_view_set_section (self->chart_view, g_variant_get_string (parameter, NULL));
 }
 
 static void
@@ -195,6 +427,9 @@ chevet_window_constructed (GObject *object)
   chevet_unlock_page_set_account (self->unlock_page, account);
   chevet_unlock_page_set_session (self->unlock_page, self->session);
   chevet_patients_page_set_session (self->patients_page, self->session);
+  chevet_chart_view_set_session (self->chart_view, self->session);
+  g_settings_bind (self->settings, "recent-patients-limit", self->patients_page, "recent-limit",
+                   G_SETTINGS_BIND_GET);
 
   g_signal_connect_object (self->session, "notify::unlocked",
                            G_CALLBACK (on_session_unlocked_changed), self,
@@ -209,6 +444,8 @@ chevet_window_dispose (GObject *object)
 {
   ChevetWindow *self = (ChevetWindow *) object;
 
+  close_export_chooser (self);
+  g_clear_object (&self->toast);
   gtk_widget_dispose_template (GTK_WIDGET (self), CHEVET_TYPE_WINDOW);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
@@ -267,6 +504,11 @@ chevet_window_class_init (ChevetWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+  /* Alt+1…7, in the order of the chart's sections. */
+  static const char * const sections[] = {
+    "summary", "problems", "medications", "results", "encounters", "notes", "immunizations",
+  };
+  guint i;
 
   object_class->constructed = chevet_window_constructed;
   object_class->dispose = chevet_window_dispose;
@@ -290,27 +532,51 @@ chevet_window_class_init (ChevetWindowClass *klass)
 
   g_type_ensure (CHEVET_TYPE_UNLOCK_PAGE);
   g_type_ensure (CHEVET_TYPE_PATIENTS_PAGE);
+  g_type_ensure (CHEVET_TYPE_CHART_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/chevet/Chevet/chevet-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ChevetWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, missing_page);
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, command_label);
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, retry_button);
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, unlock_page);
+  gtk_widget_class_bind_template_child (widget_class, ChevetWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, patients_page);
+  gtk_widget_class_bind_template_child (widget_class, ChevetWindow, chart_pane);
+  gtk_widget_class_bind_template_child (widget_class, ChevetWindow, chart_header_bar);
+  gtk_widget_class_bind_template_child (widget_class, ChevetWindow, chart_title);
+  gtk_widget_class_bind_template_child (widget_class, ChevetWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, ChevetWindow, print_button);
+  gtk_widget_class_bind_template_child (widget_class, ChevetWindow, chart_stack);
+  gtk_widget_class_bind_template_child (widget_class, ChevetWindow, no_patient_page);
+  gtk_widget_class_bind_template_child (widget_class, ChevetWindow, chart_view);
+  gtk_widget_class_bind_template_callback (widget_class, on_patients_page_patient_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_back_button_clicked);
 
   gtk_widget_class_install_action (widget_class, "win.lock", NULL, lock_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.reload", NULL, reload_action);
+  gtk_widget_class_install_action (widget_class, "win.print", NULL, print_action);
+  gtk_widget_class_install_action (widget_class, "win.export-pdf", NULL, export_pdf_action);
+  gtk_widget_class_install_action (widget_class, "win.show-section", "s", show_section_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.lock", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "win.print", NULL);
+  for (i = 0; i < G_N_ELEMENTS (sections); i++)
+    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK,
+                                         "win.show-section", "s", sections[i]);
 }
 
 static void
 chevet_window_init (ChevetWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect_object (self->chart_view, "notify::chart",
+                           G_CALLBACK (on_chart_view_chart_changed), self, G_CONNECT_SWAPPED);
+  update_chart_title (self);
 
   if (DEVELOPMENT)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

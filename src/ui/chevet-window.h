@@ -1,4 +1,4 @@
-/* chevet-window.h: the main window, from unlock to the patient list
+/* chevet-window.h: the main window, from unlock to the patient list and the chart
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
