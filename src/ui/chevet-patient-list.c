@@ -302,11 +302,21 @@ drop_all_pages (ChevetPatientList *self)
   g_queue_init (&self->lru);
 }
 
+/* Drops the pages used longest ago beyond the bound, but never one whose query is on its
+ * way: its rows were asked for a moment ago and would otherwise stay placeholders. */
 static void
 evict (ChevetPatientList *self)
 {
-  while (self->lru.length > self->max_pages)
-    drop_page (self, self->lru.tail->data);
+  GList *l = self->lru.tail;
+
+  while (self->lru.length > self->max_pages && l != NULL)
+    {
+      Page *page = l->data;
+
+      l = l->prev;
+      if (page->state != PAGE_LOADING)
+        drop_page (self, page);
+    }
 }
 
 static Page *

@@ -1137,6 +1137,9 @@ test_lazy_list (Fixture       *f,
   g_assert_cmpuint (max_seen, >=, 1);
   g_assert_null (g_list_model_get_item (model, total));
 
+  /* Back to the usual room, so the rows awaited below are not evicted meanwhile. */
+  chevet_patient_list_set_max_pages (CHEVET_PATIENT_LIST (model), 50);
+
   /* A page asked for, then a new search before it arrives: it never lands. */
   stale = g_list_model_get_item (model, 1234);
   g_assert_false (chevet_patient_item_get_loaded (stale));
