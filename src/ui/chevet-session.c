@@ -369,9 +369,13 @@ search_work (ChevetSession *self,
                                            &job->error);
   if (patients == NULL)
     return;
-  /* The page size bounds the count: skip counting when everything fit. */
+  /* Only the first page is counted, and not when everything fit in it: later pages are
+   * of a search whose count is known, and a count can cost more than the page itself
+   * (a broad prefix over 100,000 patients), holding up the next search on this worker. */
   if (data->offset == 0 && patients->len < data->limit)
     total = patients->len;
+  else if (data->offset > 0)
+    total = data->offset + patients->len;
   else if ((total = chevet_store_count_patients (self->store, data->text, &job->error)) < 0)
     return;
 

@@ -30,6 +30,8 @@ gboolean       chevet_session_unlock_finish      (ChevetSession        *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
 
+/* A page of matches; @total (of _finish) is the number of matches for the first page
+ * (offset 0) only: later pages are not counted again. */
 void           chevet_session_search_async       (ChevetSession        *self,
                                                   const char           *text,
                                                   guint                 offset,

@@ -17,6 +17,10 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "chevet-chart.h"
 #include "chevet-chart-print.h"
@@ -569,10 +573,55 @@ chevet_window_class_init (ChevetWindowClass *klass)
                                          "win.show-section", "s", sections[i]);
 }
 
+/* CHEVET_STARTUP_TIMING=1 prints, once, how long after the process started the window
+ * drew its first frame: what a cold start costs, exec and library loading included
+ * (tests/bench/bench-startup.c reads it). Nothing else is printed. */
+static double
+ms_since_process_start (void)
+{
+#ifdef __linux__
+  g_autofree char *stat = NULL;
+  unsigned long long start_ticks = 0;
+  struct timespec now;
+  const char *p;
+
+  if (!g_file_get_contents ("/proc/self/stat", &stat, NULL, NULL) ||
+      (p = strrchr (stat, ')')) == NULL ||
+      sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+              &start_ticks) != 1 ||
+      clock_gettime (CLOCK_BOOTTIME, &now) != 0)
+    return -1;
+  return (now.tv_sec + now.tv_nsec / 1e9 - (double) start_ticks / sysconf (_SC_CLK_TCK)) * 1000;
+#else
+  return -1;
+#endif
+}
+
+static void
+on_first_frame (GdkFrameClock *clock,
+                ChevetWindow  *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_first_frame, self);
+  g_printerr ("chevet: first frame %.0f ms after process start\n", ms_since_process_start ());
+}
+
+static void
+on_map_for_timing (ChevetWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  g_signal_handlers_disconnect_by_func (self, on_map_for_timing, NULL);
+  if (clock != NULL)
+    g_signal_connect (clock, "after-paint", G_CALLBACK (on_first_frame), self);
+}
+
 static void
 chevet_window_init (ChevetWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  if (g_getenv ("CHEVET_STARTUP_TIMING") != NULL)
+    g_signal_connect (self, "map", G_CALLBACK (on_map_for_timing), NULL);
 
   g_signal_connect_object (self->chart_view, "notify::chart",
                            G_CALLBACK (on_chart_view_chart_changed), self, G_CONNECT_SWAPPED);

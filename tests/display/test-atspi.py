@@ -28,6 +28,7 @@ try:
     config.config.searchCutoffCount = 40
     config.config.defaultDelay = 0.1
     config.config.logDebugToFile = False
+    config.config.logDebugToStdOut = False
     from dogtail import tree
     from gi.repository import GLib
 except ImportError as e:
