@@ -1049,7 +1049,9 @@ begin_observation (Chart      *c,
   else
     json_coding (b, "http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs", "Vital Signs");
   g_string_append (b, "]}]");
-  json_codeable (b, "code", LOINC, loinc, display, display);
+  /* LOINC's display for the panel is a mouthful; clinicians say "Blood pressure". */
+  json_codeable (b, "code", LOINC, loinc, display,
+                 g_str_equal (loinc, "85354-9") ? "Blood pressure" : display);
   json_ref (b, "subject", c->pat_ref, NULL);
   json_ref (b, "encounter", v->ref, NULL);
   json_datetime (b, "effectiveDateTime", v->day, v->start);

@@ -1565,7 +1565,8 @@ fixture_setup_clinic (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *ndjson = NULL;
 
-  chevet_generator_set_patients_only (generator, TRUE);
+  /* Whole charts only when one will be shown: the list alone needs patients. */
+  chevet_generator_set_patients_only (generator, g_getenv ("CHEVET_SCREENSHOT_OPEN") == NULL);
   chevet_generator_write_ndjson (generator, 300, out, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_output_stream_write_all (out, "", 1, NULL, NULL, &error);
@@ -1601,6 +1602,38 @@ test_screenshot (Fixture       *f,
   wait_for_results (f, "");
   if (query != NULL)
     search (f, query);
+  if (g_getenv ("CHEVET_SCREENSHOT_OPEN") != NULL)
+    {
+      /* The first patient of the list whose chart records an allergy: the banner shows it. */
+      g_autoptr(ChevetStore) store = open_store (f);
+      GListModel *model = chevet_patients_page_get_model (patients_page (f));
+
+      for (guint i = 0; i < MIN (g_list_model_get_n_items (model), 60); i++)
+        {
+          g_autoptr(ChevetPatient) patient = dup_patient_at (model, i);
+          g_autoptr(ChevetChart) chart = chevet_store_read_chart (store, chevet_patient_get_id (patient), NULL);
+
+          if (chart != NULL && chart->allergies->len > 0 && chart->medications->len > 0 &&
+              chart->conditions->len > 0 &&
+              g_strcmp0 (((ChevetChartItem *) chart->conditions->pdata[0])->status, "active") == 0)
+            {
+              g_signal_emit_by_name (patients_page (f), "patient-activated", patient);
+              WAIT_UNTIL (shown_chart (f) != NULL);
+              /* The recent patients are read again after a chart opens: let them land. */
+              while (chevet_session_has_pending (f->session))
+                g_main_context_iteration (NULL, TRUE);
+              WAIT_UNTIL (!chevet_chart_view_get_loading (chart_view (f)));
+              /* And past the chart's cross-fade from its loading page. */
+              {
+                gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC;
+
+                while (g_get_monotonic_time () < until)
+                  g_main_context_iteration (NULL, FALSE);
+              }
+              break;
+            }
+        }
+    }
   WAIT_UNTIL (!gtk_stack_get_transition_running (template_child (f->window, CHEVET_TYPE_WINDOW, "stack")));
   frames = 0;
   WAIT_UNTIL (frames >= 3);
