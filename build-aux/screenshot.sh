@@ -12,7 +12,7 @@ ninja -C build tests/display/test-window >/dev/null
 out="$PWD/data/screenshots/main.png"
 xvfb-run -a -s "-screen 0 1280x800x24" env GSETTINGS_SCHEMA_DIR="$PWD/build/data" \
   GSETTINGS_BACKEND=memory GDK_BACKEND=x11 GSK_RENDERER=cairo ADW_DISABLE_PORTAL=1 \
-  CHEVET_SCREENSHOT="$out" CHEVET_SCREENSHOT_OPEN=1 CHEVET_SCREENSHOT_SEARCH=be \
+  CHEVET_SCREENSHOT="$out" CHEVET_SCREENSHOT_OPEN=1 \
   build/tests/display/test-window -p /window/screenshot >/dev/null
 rm -f "$out.unlock.png"
 echo "$out"

@@ -124,11 +124,15 @@ set_query (ChevetPatientsPage *self,
 
 /* Recent patients */
 
+static void scroll_to_top (ChevetPatientsPage *self);
+
 static void
 show_recent (ChevetPatientsPage *self,
              GPtrArray          *patients)
 {
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->list_view));
+  gboolean at_top = adjustment == NULL || gtk_adjustment_get_value (adjustment) < 1;
   guint i;
 
   if (patients != NULL && patients->len > 0)
@@ -140,6 +144,11 @@ show_recent (ChevetPatientsPage *self,
     }
   g_list_store_splice (self->recent_store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->recent_store)),
                        items->pdata, items->len);
+  /* GTK 4.8's list view leaves an empty gap where rows are inserted before the row it is
+   * anchored to (the "Recent" heading vanished after a chart opened): a list that was at
+   * the top is put back at its first row. */
+  if (at_top)
+    scroll_to_top (self);
 }
 
 static void
