@@ -195,9 +195,9 @@ chevet_chart_describe_flag (const char  *flag,
     { "H", N_("High"), "go-up-symbolic", "warning" },
     { "L", N_("Low"), "go-down-symbolic", "warning" },
     { "HH", N_("Critically high"), "go-top-symbolic", "error" },
-    { "HU", N_("Critically high"), "go-top-symbolic", "error" },
+    { "HU", N_("Significantly high"), "go-top-symbolic", "error" },
     { "LL", N_("Critically low"), "go-bottom-symbolic", "error" },
-    { "LU", N_("Critically low"), "go-bottom-symbolic", "error" },
+    { "LU", N_("Significantly low"), "go-bottom-symbolic", "error" },
     { "A", N_("Abnormal"), "dialog-warning-symbolic", "warning" },
     { "AA", N_("Critically abnormal"), "dialog-warning-symbolic", "error" },
     { "POS", N_("Positive"), "dialog-warning-symbolic", "warning" },
@@ -379,4 +379,16 @@ chevet_chart_join (guint n,
       return NULL;
     }
   return g_string_free (out, FALSE);
+}
+
+const char *
+chevet_chart_describe_criticality (const char *criticality)
+{
+  if (g_strcmp0 (criticality, "high") == 0)
+    return _("High criticality");
+  if (g_strcmp0 (criticality, "low") == 0)
+    return _("Low criticality");
+  if (g_strcmp0 (criticality, "unable-to-assess") == 0)
+    return _("Criticality not assessed");
+  return NULL;
 }

@@ -28,6 +28,8 @@ const char *chevet_chart_format_unit         (const char      *unit);
 const char *chevet_chart_describe_flag       (const char      *flag,
                                               const char     **icon_name,
                                               const char     **css_class);
+/* An allergy's criticality (high, low, unable-to-assess) as words, NULL when unrecorded. */
+const char *chevet_chart_describe_criticality (const char    *criticality);
 /* TRUE for a flag that says abnormal (anything but NULL, "" and N). */
 gboolean    chevet_chart_flag_is_abnormal    (const char      *flag);
 /* A code system URI as clinicians name it: "SNOMED CT", "ICD-10", "LOINC"; else the URI. */

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "chevet-chart.h"
+#include "chevet-chart-format.h"
 #include "chevet-chart-print.h"
 #include "chevet-patient.h"
 
@@ -247,18 +248,6 @@ dup_age (ChevetPatient *p,
 }
 
 static const char *
-criticality_label (const char *criticality)
-{
-  if (g_strcmp0 (criticality, "high") == 0)
-    return _("High criticality");
-  if (g_strcmp0 (criticality, "low") == 0)
-    return _("Low criticality");
-  if (g_strcmp0 (criticality, "unable-to-assess") == 0)
-    return _("Criticality not assessed");
-  return NULL;
-}
-
-static const char *
 severity_label (const char *severity)
 {
   if (g_strcmp0 (severity, "severe") == 0)
@@ -268,36 +257,6 @@ severity_label (const char *severity)
   if (g_strcmp0 (severity, "mild") == 0)
     return _("Mild");
   return severity;
-}
-
-/* An interpretation code as words; unknown codes as recorded. */
-static const char *
-flag_label (const char *flag)
-{
-  static const struct { const char *code; const char *label; } labels[] = {
-    { "H", N_("High") },
-    { "HH", N_("Critically high") },
-    { "HU", N_("Significantly high") },
-    { "L", N_("Low") },
-    { "LL", N_("Critically low") },
-    { "LU", N_("Significantly low") },
-    { "A", N_("Abnormal") },
-    { "AA", N_("Critically abnormal") },
-    { "POS", N_("Positive") },
-    { "DET", N_("Detected") },
-    { "R", N_("Resistant") },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
-    if (g_strcmp0 (flag, labels[i].code) == 0)
-      return _(labels[i].label);
-  return flag;
-}
-
-static gboolean
-is_abnormal (const char *flag)
-{
-  return flag != NULL && *flag != '\0' && g_strcmp0 (flag, "N") != 0;
 }
 
 static gboolean
@@ -611,7 +570,7 @@ build_allergies (PrintDoc    *doc,
   for (guint i = 0; i < n; i++)
     {
       ChevetChartItem *a = g_ptr_array_index (chart->allergies, i);
-      const char *criticality = criticality_label (a->flag);
+      const char *criticality = chevet_chart_describe_criticality (a->flag);
       const char *severity = severity_label (a->value);
       g_autoptr(GString) qualifiers = g_string_new (NULL);
       g_autofree char *substance = g_markup_printf_escaped ("<b>%s</b>", or_dash (a->display));
@@ -746,9 +705,9 @@ build_vitals (PrintDoc    *doc,
       char *markup[MAX_CELLS] = { NULL, };
 
       markup[0] = cell_text (v->display, NULL);
-      if (is_abnormal (v->flag))
+      if (chevet_chart_flag_is_abnormal (v->flag))
         markup[1] = g_markup_printf_escaped ("<b>%s</b>  <span color=\"" RED "\"><b>%s</b></span>",
-                                             value, flag_label (v->flag));
+                                             value, chevet_chart_describe_flag (v->flag, NULL, NULL));
       else
         markup[1] = g_markup_printf_escaped ("<b>%s</b>", value);
       markup[2] = cell_text (date, NULL);
@@ -766,7 +725,7 @@ build_labs (PrintDoc    *doc,
   Section s;
 
   for (guint i = 0; i < n; i++)
-    if (is_abnormal (((ChevetChartItem *) g_ptr_array_index (chart->labs, i))->flag))
+    if (chevet_chart_flag_is_abnormal (((ChevetChartItem *) g_ptr_array_index (chart->labs, i))->flag))
       abnormal++;
   section_begin (&s, doc, TONE_PLAIN, _("Abnormal lab results"),
                  n > 0 ? _("latest result of each test") : NULL, columns_lab, 5,
@@ -785,7 +744,7 @@ build_labs (PrintDoc    *doc,
       g_autofree char *date = NULL;
       char *markup[MAX_CELLS] = { NULL, };
 
-      if (!is_abnormal (l->flag))
+      if (!chevet_chart_flag_is_abnormal (l->flag))
         continue;
       value = dup_value_text (l);
       date = format_date (l->date, date_format);
@@ -793,9 +752,9 @@ build_labs (PrintDoc    *doc,
       markup[1] = g_markup_printf_escaped ("<b>%s</b>", value);
       markup[2] = cell_text (l->range, NULL);
       if (is_critical (l->flag))
-        markup[3] = g_markup_printf_escaped ("<span color=\"" RED "\"><b>%s</b></span>", flag_label (l->flag));
+        markup[3] = g_markup_printf_escaped ("<span color=\"" RED "\"><b>%s</b></span>", chevet_chart_describe_flag (l->flag, NULL, NULL));
       else
-        markup[3] = g_markup_printf_escaped ("<b>%s</b>", flag_label (l->flag));
+        markup[3] = g_markup_printf_escaped ("<b>%s</b>", chevet_chart_describe_flag (l->flag, NULL, NULL));
       markup[4] = cell_text (date, NULL);
       section_row (&s, TONE_PLAIN, markup);
     }

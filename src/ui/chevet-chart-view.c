@@ -145,18 +145,6 @@ encounter_class_label (const char *code)
 }
 
 static const char *
-criticality_label (const char *criticality)
-{
-  if (g_strcmp0 (criticality, "high") == 0)
-    return _("High criticality");
-  if (g_strcmp0 (criticality, "low") == 0)
-    return _("Low criticality");
-  if (g_strcmp0 (criticality, "unable-to-assess") == 0)
-    return _("Criticality unknown");
-  return NULL;
-}
-
-static const char *
 severity_label (const char *severity)
 {
   if (g_strcmp0 (severity, "severe") == 0)
@@ -179,7 +167,7 @@ allergy_facts (ChevetChartItem *a)
     status = chevet_chart_format_status (a->status);
   if (g_strcmp0 (a->end_date, "unconfirmed") == 0 || g_strcmp0 (a->end_date, "presumed") == 0)
     verification = chevet_chart_format_status ("unconfirmed");
-  return chevet_chart_join (5, criticality_label (a->flag), severity_label (a->value), a->detail,
+  return chevet_chart_join (5, chevet_chart_describe_criticality (a->flag), severity_label (a->value), a->detail,
                             verification, status);
 }
 
