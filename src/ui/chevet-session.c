@@ -321,152 +321,6 @@ chevet_session_unlock_finish (ChevetSession  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* search */
-
-typedef struct
-{
-  char  *text;
-  guint  offset;
-  guint  limit;
-} SearchData;
-
-typedef struct
-{
-  GPtrArray *patients;
-  gint64     total;
-} SearchResult;
-
-static void
-search_data_free (SearchData *data)
-{
-  g_free (data->text);
-  g_free (data);
-}
-
-static void
-search_result_free (SearchResult *result)
-{
-  g_clear_pointer (&result->patients, g_ptr_array_unref);
-  g_free (result);
-}
-
-static void
-search_work (ChevetSession *self,
-             Job           *job)
-{
-  SearchData *data = g_task_get_task_data (job->task);
-  g_autoptr(GPtrArray) patients = NULL;
-  SearchResult *result;
-  gint64 total;
-
-  if (self->store == NULL)
-    {
-      g_set_error (&job->error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The workspace is locked"));
-      return;
-    }
-
-  patients = chevet_store_search_patients (self->store, data->text, data->offset, data->limit,
-                                           &job->error);
-  if (patients == NULL)
-    return;
-  /* Only the first page is counted, and not when everything fit in it: later pages are
-   * of a search whose count is known, and a count can cost more than the page itself
-   * (a broad prefix over 100,000 patients), holding up the next search on this worker. */
-  if (data->offset == 0 && patients->len < data->limit)
-    total = patients->len;
-  else if (data->offset > 0)
-    total = data->offset + patients->len;
-  else if ((total = chevet_store_count_patients (self->store, data->text, &job->error)) < 0)
-    return;
-
-  result = g_new0 (SearchResult, 1);
-  result->patients = g_steal_pointer (&patients);
-  result->total = total;
-  job->result = result;
-  job->result_free = (GDestroyNotify) search_result_free;
-}
-
-static void
-search_done (ChevetSession *self,
-             Job           *job)
-{
-  if (job_is_stale (self, job))
-    {
-      if (!g_task_had_error (job->task))
-        g_task_return_new_error (job->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                 _("The workspace was locked"));
-      return;
-    }
-  if (job->error != NULL)
-    {
-      g_task_return_error (job->task, g_steal_pointer (&job->error));
-      return;
-    }
-  g_task_return_pointer (job->task, g_steal_pointer (&job->result), (GDestroyNotify) search_result_free);
-}
-
-void
-chevet_session_search_async (ChevetSession       *self,
-                             const char          *text,
-                             guint                offset,
-                             guint                limit,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  SearchData *data;
-
-  g_return_if_fail (CHEVET_IS_SESSION (self));
-  g_return_if_fail (limit > 0);
-  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, chevet_session_search_async);
-
-  if (!self->unlocked)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The workspace is locked"));
-      return;
-    }
-
-  data = g_new0 (SearchData, 1);
-  data->text = g_strdup (text);
-  data->offset = offset;
-  data->limit = limit;
-  g_task_set_task_data (task, data, (GDestroyNotify) search_data_free);
-
-  session_push (self, g_steal_pointer (&task), search_work, search_done);
-}
-
-/* Returns the patients (ChevetPatient) from @offset, and in @total how many match in all. */
-GPtrArray *
-chevet_session_search_finish (ChevetSession  *self,
-                              GAsyncResult   *result,
-                              guint64        *total,
-                              GError        **error)
-{
-  SearchResult *search;
-  GPtrArray *patients;
-
-  g_return_val_if_fail (CHEVET_IS_SESSION (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == chevet_session_search_async, NULL);
-
-  search = g_task_propagate_pointer (G_TASK (result), error);
-  if (search == NULL)
-    return NULL;
-  if (total != NULL)
-    *total = (guint64) search->total;
-  patients = g_steal_pointer (&search->patients);
-  search_result_free (search);
-  return patients;
-}
-
-/* lock */
-
-/* Forgets the unlocked store at once for the main thread; the worker drops it after
- * whatever it is doing. Results of operations started before come back cancelled. */
 /* calls: one store function on the worker, its result handed back as the task's */
 
 typedef gpointer (*StoreCall) (ChevetStore  *store,
@@ -570,6 +424,113 @@ session_call_finish (ChevetSession  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* search */
+
+typedef struct
+{
+  char  *text;
+  guint  offset;
+  guint  limit;
+} SearchData;
+
+typedef struct
+{
+  GPtrArray *patients;
+  gint64     total;
+} SearchResult;
+
+static void
+search_data_free (SearchData *data)
+{
+  g_free (data->text);
+  g_free (data);
+}
+
+static void
+search_result_free (SearchResult *result)
+{
+  g_clear_pointer (&result->patients, g_ptr_array_unref);
+  g_free (result);
+}
+
+static gpointer
+search_call (ChevetStore  *store,
+             gpointer      user_data,
+             GError      **error)
+{
+  SearchData *data = user_data;
+  g_autoptr(GPtrArray) patients = NULL;
+  SearchResult *result;
+  gint64 total;
+
+  patients = chevet_store_search_patients (store, data->text, data->offset, data->limit, error);
+  if (patients == NULL)
+    return NULL;
+  /* Only the first page is counted, and not when everything fit in it: later pages are
+   * of a search whose count is known, and a count can cost more than the page itself
+   * (a broad prefix over 100,000 patients), holding up the next search on this worker. */
+  if (data->offset == 0 && patients->len < data->limit)
+    total = patients->len;
+  else if (data->offset > 0)
+    total = data->offset + patients->len;
+  else if ((total = chevet_store_count_patients (store, data->text, error)) < 0)
+    return NULL;
+
+  result = g_new0 (SearchResult, 1);
+  result->patients = g_steal_pointer (&patients);
+  result->total = total;
+  return result;
+}
+
+void
+chevet_session_search_async (ChevetSession       *self,
+                             const char          *text,
+                             guint                offset,
+                             guint                limit,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  SearchData *data;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (limit > 0);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  data = g_new0 (SearchData, 1);
+  data->text = g_strdup (text);
+  data->offset = offset;
+  data->limit = limit;
+  session_call (self, chevet_session_search_async, search_call, data,
+                (GDestroyNotify) search_data_free, (GDestroyNotify) search_result_free,
+                cancellable, callback, user_data);
+}
+
+GPtrArray *
+chevet_session_search_finish (ChevetSession  *self,
+                              GAsyncResult   *result,
+                              guint64        *total,
+                              GError        **error)
+{
+  SearchResult *search;
+  GPtrArray *patients;
+
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), NULL);
+
+  search = session_call_finish (self, result, chevet_session_search_async, error);
+  if (search == NULL)
+    return NULL;
+  if (total != NULL)
+    *total = (guint64) search->total;
+  patients = g_steal_pointer (&search->patients);
+  search_result_free (search);
+  return patients;
+}
+
+/* lock */
+
+/* Forgets the unlocked store at once for the main thread; the worker drops it after
+ * whatever it is doing. Results of operations started before come back cancelled. */
 /* Opening a chart reads it and records it among the recent ones, in one job. */
 static gpointer
 open_chart_call (ChevetStore  *store,
