@@ -514,14 +514,6 @@ activate_row (Fixture    *f,
   g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", find_row (f, patient_id)));
 }
 
-/* Whether the chart view is still a placeholder (a colleague writes it): it then never
- * shows a chart, and what depends on one is skipped. */
-static gboolean
-chart_view_is_placeholder (Fixture *f)
-{
-  return g_object_class_find_property (G_OBJECT_GET_CLASS (chart_view (f)), "chart") == NULL;
-}
-
 static void
 on_chart_notify (GObject    *object,
                  GParamSpec *pspec,
@@ -716,12 +708,9 @@ test_unlock_search_lock (Fixture       *f,
 
   /* Her chart, as Enter on her row opens it. */
   activate_row (f, "p1");
-  if (!chart_view_is_placeholder (f))
-    {
-      wait_for_chart (f, "p1");
-      WAIT_UNTIL (g_strcmp0 (adw_window_title_get_title (template_child (f->window, CHEVET_TYPE_WINDOW, "chart_title")),
-                             "DUPRÉ, Hélène") == 0);
-    }
+  wait_for_chart (f, "p1");
+  WAIT_UNTIL (g_strcmp0 (adw_window_title_get_title (template_child (f->window, CHEVET_TYPE_WINDOW, "chart_title")),
+                         "DUPRÉ, Hélène") == 0);
 
   /* Lock: back to the unlock page, and not one patient string left in the window. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.lock", NULL));
@@ -912,13 +901,6 @@ test_open_chart (Fixture       *f,
   g_signal_connect (chart_view (f), "notify::chart", G_CALLBACK (on_chart_notify), &notified);
   activate_row (f, "p3");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (chart_stack), ==, "chart");
-  if (chart_view_is_placeholder (f))
-    {
-      g_signal_handlers_disconnect_by_func (chart_view (f), on_chart_notify, &notified);
-      g_test_skip ("the chart view is still a placeholder: it never shows a chart");
-      return;
-    }
-
   WAIT_UNTIL (notified > 0 && shown_chart (f) != NULL);
   g_signal_handlers_disconnect_by_func (chart_view (f), on_chart_notify, &notified);
   g_assert_cmpstr (chevet_patient_get_id (shown_chart (f)->patient), ==, "p3");
@@ -963,11 +945,6 @@ test_export_pdf (Fixture       *f,
   unlock (f, ACCOUNT, PASSPHRASE);
   wait_for_results (f, "");
   g_assert_false (action_enabled (f, "win.export-pdf"));
-  if (chart_view_is_placeholder (f))
-    {
-      g_test_skip ("the chart view is still a placeholder: no chart to export");
-      return;
-    }
   activate_row (f, "p3");
   wait_for_chart (f, "p3");
 
@@ -1398,8 +1375,7 @@ test_keyboard (Fixture       *f,
   /* Enter on it (the list view's activation) opens that patient. */
   g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", 0));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (template_child (f->window, CHEVET_TYPE_WINDOW, "chart_stack")), ==, "chart");
-  if (!chart_view_is_placeholder (f))
-    wait_for_chart (f, "p1");
+  wait_for_chart (f, "p1");
 
   /* Accessible names. */
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, "Search patients");
