@@ -517,13 +517,8 @@ delete_resource (Importer    *imp,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, rid);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      chevet_store_set_sql_error (imp->store, error);
-      sqlite3_reset (stmt);
-      return FALSE;
-    }
-  sqlite3_reset (stmt);
+  if (!chevet_store_step_done (imp->store, stmt, error))
+    return FALSE;
   imp->stats.deleted++;
   return TRUE;
 }
@@ -636,13 +631,8 @@ upsert_resource (Importer    *imp,
   if (updated != NULL)
     sqlite3_bind_text (stmt, 2, updated, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, text, len, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      chevet_store_set_sql_error (imp->store, error);
-      return FALSE;
-    }
+  if (!chevet_store_step_done (imp->store, stmt, error))
+    return FALSE;
   if (rid < 0)
     rid = sqlite3_last_insert_rowid (chevet_store_get_db (imp->store));
   return chevet_projection_add (imp->store, type, rid, id, json_node_get_object (node),

@@ -504,7 +504,6 @@ write_item (ChevetStore      *store,
             GError          **error)
 {
   sqlite3_stmt *stmt = chevet_store_prepare (store, sql, error);
-  int rc;
 
   if (stmt == NULL)
     return FALSE;
@@ -531,13 +530,8 @@ write_item (ChevetStore      *store,
   bind_text (stmt, 18, item->encounter);
   bind_text (stmt, 19, item->codes);
   bind_text (stmt, 20, item->extra);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      chevet_store_set_sql_error (store, error);
-      return FALSE;
-    }
+  if (!chevet_store_step_done (store, stmt, error))
+    return FALSE;
   return TRUE;
 }
 
@@ -551,7 +545,6 @@ write_components (ChevetStore      *store,
     {
       ChevetChartItem *c = g_ptr_array_index (item->components, i);
       sqlite3_stmt *stmt;
-      int rc;
 
       stmt = chevet_store_prepare (store,
                                    "INSERT INTO observation_components (rid, position, code, system, "
@@ -574,13 +567,8 @@ write_components (ChevetStore      *store,
         sqlite3_bind_double (stmt, 10, c->high);
       bind_text (stmt, 11, c->flag);
       bind_text (stmt, 12, c->range);
-      rc = sqlite3_step (stmt);
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_DONE)
-        {
-          chevet_store_set_sql_error (store, error);
-          return FALSE;
-        }
+      if (!chevet_store_step_done (store, stmt, error))
+        return FALSE;
     }
   return TRUE;
 }
@@ -611,7 +599,6 @@ project_patient (ChevetStore *store,
   JsonObject *chosen = NULL;
   JsonNode *n;
   sqlite3_stmt *stmt;
-  int rc;
 
   /* Every name is searchable; the official (or usual, or first) one is displayed. */
   a = get_arr (ctx, r, "name");
@@ -737,13 +724,8 @@ project_patient (ChevetStore *store,
   bind_text (stmt, 11, all_identifiers->len ? all_identifiers->str : NULL);
   bind_text (stmt, 12, organization);
   bind_text (stmt, 13, security->len ? security->str : NULL);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      chevet_store_set_sql_error (store, ctx->error);
-      return FALSE;
-    }
+  if (!chevet_store_step_done (store, stmt, ctx->error))
+    return FALSE;
 
   folded_names = chevet_fhir_fold (names->str);
   folded_ids = chevet_fhir_fold (identifiers->str);
@@ -755,13 +737,8 @@ project_patient (ChevetStore *store,
   sqlite3_bind_int64 (stmt, 1, rid);
   bind_text (stmt, 2, folded_names);
   bind_text (stmt, 3, folded_ids);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      chevet_store_set_sql_error (store, ctx->error);
-      return FALSE;
-    }
+  if (!chevet_store_step_done (store, stmt, ctx->error))
+    return FALSE;
   return TRUE;
 }
 
@@ -1245,18 +1222,12 @@ chevet_projection_remove (ChevetStore  *store,
   for (guint i = 0; i < n; i++)
     {
       sqlite3_stmt *stmt = chevet_store_prepare (store, sql[i], error);
-      int rc;
 
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int64 (stmt, 1, rid);
-      rc = sqlite3_step (stmt);
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_DONE)
-        {
-          chevet_store_set_sql_error (store, error);
-          return FALSE;
-        }
+      if (!chevet_store_step_done (store, stmt, error))
+        return FALSE;
     }
   return TRUE;
 }

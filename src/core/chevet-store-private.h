@@ -16,6 +16,10 @@ sqlite3       *chevet_store_get_db          (ChevetStore  *self);
 sqlite3_stmt  *chevet_store_prepare         (ChevetStore  *self,
                                              const char   *sql,
                                              GError      **error);
+/* Runs a statement that returns no row, then resets it; FALSE with @error set on failure. */
+gboolean       chevet_store_step_done       (ChevetStore  *self,
+                                             sqlite3_stmt *stmt,
+                                             GError      **error);
 gboolean       chevet_store_exec            (ChevetStore  *self,
                                              const char   *sql,
                                              GError      **error);

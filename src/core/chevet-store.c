@@ -508,6 +508,22 @@ chevet_store_prepare (ChevetStore  *self,
 }
 
 gboolean
+chevet_store_step_done (ChevetStore   *self,
+                        sqlite3_stmt  *stmt,
+                        GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      chevet_store_set_sql_error (self, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
 chevet_store_exec (ChevetStore  *self,
                    const char   *sql,
                    GError      **error)
@@ -1283,7 +1299,6 @@ chevet_store_touch_recent (ChevetStore  *self,
                            GError      **error)
 {
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (CHEVET_IS_STORE (self), FALSE);
   g_return_val_if_fail (patient_id != NULL, FALSE);
@@ -1296,13 +1311,8 @@ chevet_store_touch_recent (ChevetStore  *self,
   sqlite3_bind_text (stmt, 1, patient_id, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, self->account, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 3, g_get_real_time ());
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      chevet_store_set_sql_error (self, error);
-      return FALSE;
-    }
+  if (!chevet_store_step_done (self, stmt, error))
+    return FALSE;
   return TRUE;
 }
 
@@ -1366,7 +1376,6 @@ chevet_store_set_meta (ChevetStore  *self,
                        GError      **error)
 {
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (CHEVET_IS_STORE (self), FALSE);
 
@@ -1375,12 +1384,7 @@ chevet_store_set_meta (ChevetStore  *self,
     return FALSE;
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      chevet_store_set_sql_error (self, error);
-      return FALSE;
-    }
+  if (!chevet_store_step_done (self, stmt, error))
+    return FALSE;
   return TRUE;
 }
