@@ -37,6 +37,8 @@
 #define N_PATIENTS   30
 #define WAIT_SECONDS 30
 
+#include "display-test-util.h"
+
 /* The shared workspace, and the patients the tests need, found by store queries. */
 static char        *workspace_dir;
 static char        *workspace_path;
@@ -56,34 +58,6 @@ typedef struct
 } Fixture;
 
 /* Waiting */
-
-static gboolean
-tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-#define WAIT_UNTIL(cond)                                                              \
-  G_STMT_START                                                                        \
-  {                                                                                   \
-    gint64 deadline_ = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;       \
-    guint tick_ = g_timeout_add (10, tick, NULL);                                     \
-    while (!(cond))                                                                   \
-      {                                                                               \
-        if (g_get_monotonic_time () > deadline_)                                      \
-          g_error ("%s:%d: timed out waiting for %s", __FILE__, __LINE__, #cond);     \
-        g_main_context_iteration (NULL, TRUE);                                        \
-      }                                                                               \
-    g_source_remove (tick_);                                                          \
-  }                                                                                   \
-  G_STMT_END
-
-static void
-drain_main_loop (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
 
 typedef struct
 {

@@ -21,6 +21,8 @@
 #include "chevet-trend-plot.h"
 
 #define WAIT_SECONDS 20
+
+#include "display-test-util.h"
 #define WIDTH        640
 #define HEIGHT       280
 
@@ -43,27 +45,6 @@ typedef struct
 } Image;
 
 /* Waiting */
-
-static gboolean
-tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-#define WAIT_UNTIL(cond)                                                              \
-  G_STMT_START                                                                        \
-  {                                                                                   \
-    gint64 deadline_ = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;       \
-    guint tick_ = g_timeout_add (10, tick, NULL);                                     \
-    while (!(cond))                                                                   \
-      {                                                                               \
-        if (g_get_monotonic_time () > deadline_)                                      \
-          g_error ("%s:%d: timed out waiting for %s", __FILE__, __LINE__, #cond);     \
-        g_main_context_iteration (NULL, TRUE);                                        \
-      }                                                                               \
-    g_source_remove (tick_);                                                          \
-  }                                                                                   \
-  G_STMT_END
 
 static void
 on_before_paint (GdkFrameClock *clock,

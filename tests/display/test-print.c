@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include "display-test-util.h"
+
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -591,27 +593,6 @@ find_toplevel (GType type)
     }
   return NULL;
 }
-
-static gboolean
-tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-#define WAIT_UNTIL(cond)                                                          \
-  G_STMT_START                                                                    \
-  {                                                                               \
-    gint64 deadline_ = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;             \
-    guint tick_ = g_timeout_add (10, tick, NULL);                                 \
-    while (!(cond))                                                               \
-      {                                                                           \
-        if (g_get_monotonic_time () > deadline_)                                  \
-          g_error ("%s:%d: timed out waiting for %s", __FILE__, __LINE__, #cond); \
-        g_main_context_iteration (NULL, TRUE);                                    \
-      }                                                                           \
-    g_source_remove (tick_);                                                      \
-  }                                                                               \
-  G_STMT_END
 
 static void
 test_dialog (Fixture       *f,

@@ -43,6 +43,8 @@
 #define PASSPHRASE  "correct horse battery staple"
 #define WAIT_SECONDS 20
 
+#include "display-test-util.h"
+
 static const char patients_ndjson[] =
   "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"meta\":{\"versionId\":\"1\",\"lastUpdated\":\"2024-01-01T00:00:00Z\"},"
   "\"identifier\":[{\"system\":\"urn:oid:1.2.250.1.213.1.4.8\",\"value\":\"2840375123456\"}],"
@@ -161,34 +163,6 @@ test_network_monitor_set_available (TestNetworkMonitor *self,
 }
 
 /* Waiting */
-
-static gboolean
-tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-#define WAIT_UNTIL(cond)                                                              \
-  G_STMT_START                                                                        \
-  {                                                                                   \
-    gint64 deadline_ = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;       \
-    guint tick_ = g_timeout_add (10, tick, NULL);                                     \
-    while (!(cond))                                                                   \
-      {                                                                               \
-        if (g_get_monotonic_time () > deadline_)                                      \
-          g_error ("%s:%d: timed out waiting for %s", __FILE__, __LINE__, #cond);     \
-        g_main_context_iteration (NULL, TRUE);                                        \
-      }                                                                               \
-    g_source_remove (tick_);                                                          \
-  }                                                                                   \
-  G_STMT_END
-
-static void
-drain_main_loop (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
 
 /* Workspace */
 
