@@ -3,17 +3,63 @@
  *
  * Shows a ChevetPatientItem: a patient, a placeholder whose page is still being read
  * (grey bars, filled in place when the patient arrives), or a heading of the list.
+ *
+ * One widget that draws its own text, not a tree of labels: a search replaces every
+ * row the list keeps, so a row must be cheap to create, to fill and to measure. Its
+ * height depends only on the font, never on the text (the list measures rows once per
+ * font, not once per patient), and text is laid out only when a row is drawn, so only
+ * the rows on screen pay for Pango. The initials avatar reads like AdwAvatar's.
  */
 #define G_LOG_DOMAIN "chevet-patient-row"
 
 #include "config.h"
 
-#include <adwaita.h>
+#include <gtk/gtk.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
 
 #include "chevet-patient.h"
 #include "chevet-patient-row.h"
+
+typedef enum
+{
+  LAYOUT_HEADING,
+  LAYOUT_NAME,
+  LAYOUT_DETAILS,
+  LAYOUT_IDENTIFIER,
+  LAYOUT_INITIALS,
+  LAYOUT_TAG,
+  N_LAYOUTS
+} LayoutKind;
+
+#define AVATAR_SIZE   36
+#define AVATAR_GAP    12
+#define LINE_SPACING   3
+#define HEADING_TOP    6
+#define TAG_GAP        8
+#define TAG_PAD_X      8
+#define TAG_PAD_Y      1
+/* Adwaita's opacity for dim text. */
+#define DIM_ALPHA      0.55f
+#define CAPTION_SCALE  0.82
+
+/* libadwaita 1.2's avatar colours: gradient top, gradient bottom, initials. */
+static const char * const avatar_colors[][3] = {
+  { "#83b6ec", "#337fdc", "#cfe1f5" }, /* blue */
+  { "#7ad9f1", "#0f9ac8", "#caeaf2" }, /* cyan */
+  { "#8de6b1", "#29ae74", "#cef8d8" }, /* green */
+  { "#b5e98a", "#6ab85b", "#e6f9d7" }, /* lime */
+  { "#f8e359", "#d29d09", "#f9f4e1" }, /* yellow */
+  { "#ffcb62", "#d68400", "#ffead1" }, /* gold */
+  { "#ffa95a", "#ed5b00", "#ffe5c5" }, /* orange */
+  { "#f78773", "#e62d42", "#f8d2ce" }, /* raspberry */
+  { "#e973ab", "#e33b6a", "#fac7de" }, /* magenta */
+  { "#cb78d4", "#9945b5", "#e7c2e8" }, /* purple */
+  { "#9e91e8", "#7a59ca", "#d5d2f5" }, /* violet */
+  { "#e3cf9c", "#b08952", "#f2eade" }, /* beige */
+  { "#be916d", "#785336", "#e5d6ca" }, /* brown */
+  { "#c0bfbc", "#6e6d71", "#d8d7d3" }, /* grey */
+};
 
 struct _ChevetPatientRow
 {
@@ -23,13 +69,22 @@ struct _ChevetPatientRow
   ChevetPatientItem *item;
   GSignalGroup      *item_signals;
 
-  AdwAvatar     *avatar;
-  GtkWidget     *text_box;
-  GtkLabel      *heading_label;
-  GtkLabel      *name_label;
-  GtkLabel      *deceased_label;
-  GtkLabel      *details_label;
-  GtkLabel      *identifier_label;
+  /* What is drawn, decided in update (). */
+  char          *heading;
+  char          *name;
+  char          *details;
+  char          *identifier;
+  char          *initials;
+  guint          color;
+  gboolean       deceased;
+  gboolean       loading;
+
+  /* Laid out on first draw, dropped when the text, the width or the style changes. */
+  PangoLayout   *layouts[N_LAYOUTS];
+  int            layout_width;
+  /* Line heights of the current fonts, in pixels; 0 until measured. */
+  int            line_height;
+  int            caption_height;
 };
 
 enum {
@@ -113,36 +168,61 @@ chevet_patient_format_age (ChevetPatient *patient,
 }
 
 static void
+drop_layouts (ChevetPatientRow *self)
+{
+  for (guint i = 0; i < N_LAYOUTS; i++)
+    g_clear_object (&self->layouts[i]);
+}
+
+/* Initials as AdwAvatar makes them: the first letters of the first and last words. */
+static char *
+make_initials (const char *text)
+{
+  g_auto(GStrv) words = g_strsplit_set (text, " \t", -1);
+  const char *first = NULL, *last = NULL;
+  GString *initials = g_string_new (NULL);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (*words[i] != '\0')
+      {
+        if (first == NULL)
+          first = words[i];
+        else
+          last = words[i];
+      }
+  if (first != NULL)
+    g_string_append_unichar (initials, g_unichar_toupper (g_utf8_get_char (first)));
+  if (last != NULL)
+    g_string_append_unichar (initials, g_unichar_toupper (g_utf8_get_char (last)));
+  if (initials->len == 0)
+    return g_string_free (initials, TRUE);
+  return g_string_free (initials, FALSE);
+}
+
+static void
 update (ChevetPatientRow *self)
 {
   g_autofree char *sex = NULL;
   g_autofree char *birth = NULL;
   g_autofree char *age = NULL;
   g_autofree char *birth_age = NULL;
-  g_autofree char *details = NULL;
   g_autofree char *avatar_text = NULL;
   g_autofree char *accessible = NULL;
   g_autoptr(GPtrArray) parts = g_ptr_array_new ();
   ChevetPatient *p = self->patient;
-  gboolean deceased = p != NULL && chevet_patient_get_deceased (p);
   const char *heading = self->item != NULL ? chevet_patient_item_get_heading (self->item) : NULL;
-  gboolean loading = self->item != NULL && !chevet_patient_item_get_loaded (self->item);
+  gboolean was_heading = self->heading != NULL;
 
-  gtk_label_set_label (self->heading_label, heading);
-  gtk_widget_set_visible (GTK_WIDGET (self->heading_label), heading != NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->avatar), heading == NULL);
-  gtk_widget_set_visible (self->text_box, heading == NULL);
-  /* Placeholders keep the line, so that rows do not change height as they fill in. */
-  gtk_widget_set_visible (GTK_WIDGET (self->identifier_label),
-                          heading == NULL && (p == NULL || chevet_patient_get_identifier (p) != NULL));
-  if (loading)
-    gtk_widget_add_css_class (GTK_WIDGET (self), "loading");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self), "loading");
-  if (heading != NULL)
-    gtk_widget_add_css_class (GTK_WIDGET (self), "heading-row");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self), "heading-row");
+  g_clear_pointer (&self->heading, g_free);
+  g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->details, g_free);
+  g_clear_pointer (&self->identifier, g_free);
+  g_clear_pointer (&self->initials, g_free);
+  drop_layouts (self);
+
+  self->heading = g_strdup (heading);
+  self->loading = self->item != NULL && !chevet_patient_item_get_loaded (self->item);
+  self->deceased = p != NULL && chevet_patient_get_deceased (p);
 
   if (p != NULL)
     {
@@ -159,27 +239,32 @@ update (ChevetPatientRow *self)
       else if (birth != NULL)
         g_ptr_array_add (parts, birth);
       g_ptr_array_add (parts, NULL);
-      details = g_strjoinv (" · ", (char **) parts->pdata);
+      self->details = g_strjoinv (" · ", (char **) parts->pdata);
+      self->name = g_strdup (chevet_patient_get_display_name (p));
+      self->identifier = g_strdup (chevet_patient_get_identifier (p));
       avatar_text = g_strjoin (" ",
                                chevet_patient_get_given (p) != NULL ? chevet_patient_get_given (p) : "",
                                chevet_patient_get_family (p) != NULL ? chevet_patient_get_family (p) : "",
                                NULL);
+      g_strstrip (avatar_text);
+      self->initials = make_initials (avatar_text);
+      self->color = *avatar_text != '\0' ? g_str_hash (avatar_text) % G_N_ELEMENTS (avatar_colors) : 0;
     }
 
-  gtk_label_set_label (self->name_label, p != NULL ? chevet_patient_get_display_name (p) : NULL);
-  gtk_label_set_label (self->details_label, details);
-  gtk_label_set_label (self->identifier_label, p != NULL ? chevet_patient_get_identifier (p) : NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->deceased_label), deceased);
-  adw_avatar_set_text (self->avatar, avatar_text != NULL ? g_strstrip (avatar_text) : NULL);
+  /* Only a heading changes the height: a patient's text never does. */
+  if (was_heading != (self->heading != NULL))
+    gtk_widget_queue_resize (GTK_WIDGET (self));
+  else
+    gtk_widget_queue_draw (GTK_WIDGET (self));
 
   /* What a screen reader says for the row: name, details, identifier, deceased. */
   if (p != NULL)
     {
       const char *facts[] = {
-        chevet_patient_get_display_name (p),
-        details,
-        chevet_patient_get_identifier (p),
-        deceased ? _("Deceased") : NULL,
+        self->name,
+        self->details,
+        self->identifier,
+        self->deceased ? _("Deceased") : NULL,
       };
       GString *label = g_string_new (NULL);
       guint i;
@@ -191,30 +276,339 @@ update (ChevetPatientRow *self)
     }
   else if (heading != NULL)
     accessible = g_strdup (heading);
-  else if (loading)
+  else if (self->loading)
     accessible = g_strdup (_("Loading patient…"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, accessible != NULL ? accessible : "",
                                   -1);
 }
 
+/* Line heights come from the font, so every patient row is as tall as the next. */
+static void
+ensure_metrics (ChevetPatientRow *self)
+{
+  PangoContext *context;
+  PangoFontDescription *font = NULL;
+  PangoFontMetrics *metrics;
+  int size;
+
+  if (self->line_height > 0)
+    return;
+
+  context = gtk_widget_get_pango_context (GTK_WIDGET (self));
+  font = pango_font_description_copy (pango_context_get_font_description (context));
+  pango_font_description_set_weight (font, PANGO_WEIGHT_BOLD);
+  metrics = pango_context_get_metrics (context, font, NULL);
+  self->line_height = MAX (1, PANGO_PIXELS_CEIL (pango_font_metrics_get_height (metrics)));
+  pango_font_metrics_unref (metrics);
+
+  size = pango_font_description_get_size (font);
+  if (pango_font_description_get_size_is_absolute (font))
+    pango_font_description_set_absolute_size (font, size * CAPTION_SCALE);
+  else
+    pango_font_description_set_size (font, size * CAPTION_SCALE);
+  pango_font_description_set_weight (font, PANGO_WEIGHT_NORMAL);
+  metrics = pango_context_get_metrics (context, font, NULL);
+  self->caption_height = MAX (1, PANGO_PIXELS_CEIL (pango_font_metrics_get_height (metrics)));
+  pango_font_metrics_unref (metrics);
+  pango_font_description_free (font);
+}
+
+static int
+text_height (ChevetPatientRow *self)
+{
+  return self->line_height * 2 + LINE_SPACING * 2 + self->caption_height;
+}
+
+static void
+chevet_patient_row_measure (GtkWidget      *widget,
+                            GtkOrientation  orientation,
+                            int             for_size,
+                            int            *minimum,
+                            int            *natural,
+                            int            *minimum_baseline,
+                            int            *natural_baseline)
+{
+  ChevetPatientRow *self = CHEVET_PATIENT_ROW (widget);
+
+  ensure_metrics (self);
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      /* Text ellipsizes: the list's width decides, not the longest name. */
+      *minimum = AVATAR_SIZE + AVATAR_GAP + 6 * self->line_height;
+      *natural = *minimum;
+    }
+  else if (self->heading != NULL)
+    *minimum = *natural = HEADING_TOP + self->line_height;
+  else
+    *minimum = *natural = MAX (AVATAR_SIZE, text_height (self));
+}
+
+static void
+chevet_patient_row_size_allocate (GtkWidget *widget,
+                                  int        width,
+                                  int        height,
+                                  int        baseline)
+{
+  ChevetPatientRow *self = CHEVET_PATIENT_ROW (widget);
+
+  if (width != self->layout_width)
+    drop_layouts (self);
+}
+
+static void
+chevet_patient_row_css_changed (GtkWidget         *widget,
+                                GtkCssStyleChange *change)
+{
+  ChevetPatientRow *self = CHEVET_PATIENT_ROW (widget);
+
+  /* Fonts may have changed (text scaling, a theme): measure and lay out again. */
+  self->line_height = 0;
+  self->caption_height = 0;
+  drop_layouts (self);
+  GTK_WIDGET_CLASS (chevet_patient_row_parent_class)->css_changed (widget, change);
+  gtk_widget_queue_resize (widget);
+}
+
+static void
+chevet_patient_row_direction_changed (GtkWidget        *widget,
+                                      GtkTextDirection  previous)
+{
+  drop_layouts (CHEVET_PATIENT_ROW (widget));
+  gtk_widget_queue_draw (widget);
+}
+
+static PangoLayout *
+ensure_layout (ChevetPatientRow *self,
+               LayoutKind        kind,
+               const char       *text,
+               int               width)
+{
+  PangoLayout *layout = self->layouts[kind];
+  PangoAttrList *attrs;
+
+  if (layout != NULL)
+    return layout;
+
+  layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
+  attrs = pango_attr_list_new ();
+  switch (kind)
+    {
+    case LAYOUT_HEADING:
+    case LAYOUT_NAME:
+      pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+      break;
+    case LAYOUT_IDENTIFIER:
+      pango_attr_list_insert (attrs, pango_attr_scale_new (CAPTION_SCALE));
+      /* Identifiers line up, as Adwaita's "numeric" class does. */
+      pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
+      break;
+    case LAYOUT_INITIALS:
+      pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+      pango_attr_list_insert (attrs, pango_attr_size_new_absolute (AVATAR_SIZE * 0.36 * PANGO_SCALE));
+      break;
+    case LAYOUT_TAG:
+      pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+      pango_attr_list_insert (attrs, pango_attr_scale_new (PANGO_SCALE_SMALL));
+      break;
+    case LAYOUT_DETAILS:
+    case N_LAYOUTS:
+    default:
+      break;
+    }
+  pango_layout_set_attributes (layout, attrs);
+  pango_attr_list_unref (attrs);
+  pango_layout_set_single_paragraph_mode (layout, TRUE);
+  if (width > 0)
+    {
+      pango_layout_set_width (layout, width * PANGO_SCALE);
+      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+    }
+  self->layouts[kind] = layout;
+  return layout;
+}
+
+static void
+append_text (GtkSnapshot   *snapshot,
+             PangoLayout   *layout,
+             float          x,
+             float          y,
+             const GdkRGBA *color)
+{
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
+  gtk_snapshot_append_layout (snapshot, layout, color);
+  gtk_snapshot_restore (snapshot);
+}
+
+static void
+append_pill (GtkSnapshot   *snapshot,
+             float          x,
+             float          y,
+             float          width,
+             float          height,
+             float          radius,
+             const GdkRGBA *color)
+{
+  GskRoundedRect rect;
+
+  gsk_rounded_rect_init_from_rect (&rect, &GRAPHENE_RECT_INIT (x, y, width, height), radius);
+  gtk_snapshot_push_rounded_clip (snapshot, &rect);
+  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (x, y, width, height));
+  gtk_snapshot_pop (snapshot);
+}
+
+static void
+append_avatar (ChevetPatientRow *self,
+               GtkSnapshot      *snapshot,
+               float             x,
+               float             y)
+{
+  const char * const *colors = avatar_colors[self->color];
+  GskColorStop stops[2] = { { 0, { 0 } }, { 1, { 0 } } };
+  GskRoundedRect circle;
+  graphene_rect_t bounds = GRAPHENE_RECT_INIT (x, y, AVATAR_SIZE, AVATAR_SIZE);
+  GdkRGBA fg;
+
+  gdk_rgba_parse (&stops[0].color, colors[0]);
+  gdk_rgba_parse (&stops[1].color, colors[1]);
+  gdk_rgba_parse (&fg, colors[2]);
+  gsk_rounded_rect_init_from_rect (&circle, &bounds, AVATAR_SIZE / 2.f);
+  gtk_snapshot_push_rounded_clip (snapshot, &circle);
+  gtk_snapshot_append_linear_gradient (snapshot, &bounds,
+                                       &GRAPHENE_POINT_INIT (x, y),
+                                       &GRAPHENE_POINT_INIT (x, y + AVATAR_SIZE),
+                                       stops, G_N_ELEMENTS (stops));
+  if (self->initials != NULL)
+    {
+      PangoLayout *layout = ensure_layout (self, LAYOUT_INITIALS, self->initials, 0);
+      int w, h;
+
+      pango_layout_get_pixel_size (layout, &w, &h);
+      append_text (snapshot, layout, x + (AVATAR_SIZE - w) / 2.f, y + (AVATAR_SIZE - h) / 2.f, &fg);
+    }
+  gtk_snapshot_pop (snapshot);
+}
+
+static void
+chevet_patient_row_snapshot (GtkWidget   *widget,
+                             GtkSnapshot *snapshot)
+{
+  ChevetPatientRow *self = CHEVET_PATIENT_ROW (widget);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  gboolean rtl = gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL;
+  GdkRGBA fg, dim;
+  float text_x, text_w, y;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GtkStyleContext *style = gtk_widget_get_style_context (widget);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+
+  ensure_metrics (self);
+  self->layout_width = width;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (style, &fg);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  dim = fg;
+  dim.alpha *= DIM_ALPHA;
+
+  if (self->heading != NULL)
+    {
+      append_text (snapshot, ensure_layout (self, LAYOUT_HEADING, self->heading, width),
+                   0, HEADING_TOP, &dim);
+      return;
+    }
+
+  text_w = MAX (0, width - AVATAR_SIZE - AVATAR_GAP);
+  text_x = rtl ? 0 : AVATAR_SIZE + AVATAR_GAP;
+  y = (height - text_height (self)) / 2.f;
+
+  if (self->loading || self->patient == NULL)
+    {
+      /* Grey bars where the text will be. */
+      GdkRGBA bar = fg;
+      float em = self->line_height * 0.8f;
+      float name_w = MIN (text_w, 10 * em), details_w = MIN (text_w, 14 * em);
+
+      if (!self->loading)
+        return;
+      bar.alpha *= 0.1f;
+      append_pill (snapshot, rtl ? text_w - name_w : text_x, y, name_w, self->line_height, 4, &bar);
+      bar.alpha = fg.alpha * 0.06f;
+      append_pill (snapshot, rtl ? text_w - details_w : text_x, y + self->line_height + LINE_SPACING,
+                   details_w, self->line_height, 4, &bar);
+      return;
+    }
+
+  append_avatar (self, snapshot, rtl ? width - AVATAR_SIZE : 0, (height - AVATAR_SIZE) / 2.f);
+
+  {
+    float name_w = text_w;
+    PangoLayout *tag = NULL;
+    int tag_w = 0, tag_h = 0;
+    PangoLayout *name;
+    int w, h;
+
+    if (self->deceased)
+      {
+        tag = ensure_layout (self, LAYOUT_TAG, _("Deceased"), 0);
+        pango_layout_get_pixel_size (tag, &tag_w, &tag_h);
+        tag_w += 2 * TAG_PAD_X;
+        name_w = MAX (0, text_w - tag_w - TAG_GAP);
+      }
+    name = ensure_layout (self, LAYOUT_NAME, self->name != NULL ? self->name : "", name_w);
+    pango_layout_get_pixel_size (name, &w, &h);
+    /* Right to left, layouts align themselves to the right end of their width. */
+    append_text (snapshot, name, rtl ? text_w - name_w : text_x, y, &fg);
+    if (tag != NULL)
+      {
+        GdkRGBA tag_bg = fg, tag_fg = fg;
+        float tag_x = rtl ? text_w - MIN (w, name_w) - TAG_GAP - tag_w : text_x + MIN (w, name_w) + TAG_GAP;
+        float tag_y = y + (self->line_height - tag_h - 2 * TAG_PAD_Y) / 2.f;
+
+        tag_bg.alpha *= 0.1f;
+        tag_fg.alpha *= 0.75f;
+        append_pill (snapshot, tag_x, tag_y, tag_w, tag_h + 2 * TAG_PAD_Y, (tag_h + 2 * TAG_PAD_Y) / 2.f, &tag_bg);
+        append_text (snapshot, tag, tag_x + TAG_PAD_X, tag_y + TAG_PAD_Y, &tag_fg);
+      }
+  }
+  y += self->line_height + LINE_SPACING;
+  if (self->details != NULL && *self->details != '\0')
+    append_text (snapshot, ensure_layout (self, LAYOUT_DETAILS, self->details, text_w),
+                 text_x, y, &dim);
+  y += self->line_height + LINE_SPACING;
+  if (self->identifier != NULL)
+    append_text (snapshot, ensure_layout (self, LAYOUT_IDENTIFIER, self->identifier, text_w),
+                 text_x, y, &dim);
+}
+
 static void
 chevet_patient_row_dispose (GObject *object)
 {
   ChevetPatientRow *self = (ChevetPatientRow *) object;
-  GtkWidget *child;
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), CHEVET_TYPE_PATIENT_ROW);
-  /* dispose_template only unparents the children it binds. */
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-    gtk_widget_unparent (child);
   if (self->item_signals != NULL)
     g_signal_group_set_target (self->item_signals, NULL);
   g_clear_object (&self->item_signals);
   g_clear_object (&self->item);
   g_clear_object (&self->patient);
+  drop_layouts (self);
 
   G_OBJECT_CLASS (chevet_patient_row_parent_class)->dispose (object);
+}
+
+static void
+chevet_patient_row_finalize (GObject *object)
+{
+  ChevetPatientRow *self = (ChevetPatientRow *) object;
+
+  g_free (self->heading);
+  g_free (self->name);
+  g_free (self->details);
+  g_free (self->identifier);
+  g_free (self->initials);
+
+  G_OBJECT_CLASS (chevet_patient_row_parent_class)->finalize (object);
 }
 
 static void
@@ -266,6 +660,7 @@ chevet_patient_row_class_init (ChevetPatientRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = chevet_patient_row_dispose;
+  object_class->finalize = chevet_patient_row_finalize;
   object_class->get_property = chevet_patient_row_get_property;
   object_class->set_property = chevet_patient_row_set_property;
 
@@ -278,14 +673,11 @@ chevet_patient_row_class_init (ChevetPatientRowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/chevet/Chevet/chevet-patient-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, ChevetPatientRow, avatar);
-  gtk_widget_class_bind_template_child (widget_class, ChevetPatientRow, text_box);
-  gtk_widget_class_bind_template_child (widget_class, ChevetPatientRow, heading_label);
-  gtk_widget_class_bind_template_child (widget_class, ChevetPatientRow, name_label);
-  gtk_widget_class_bind_template_child (widget_class, ChevetPatientRow, deceased_label);
-  gtk_widget_class_bind_template_child (widget_class, ChevetPatientRow, details_label);
-  gtk_widget_class_bind_template_child (widget_class, ChevetPatientRow, identifier_label);
+  widget_class->measure = chevet_patient_row_measure;
+  widget_class->size_allocate = chevet_patient_row_size_allocate;
+  widget_class->snapshot = chevet_patient_row_snapshot;
+  widget_class->css_changed = chevet_patient_row_css_changed;
+  widget_class->direction_changed = chevet_patient_row_direction_changed;
   gtk_widget_class_set_css_name (widget_class, "patientrow");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
@@ -303,8 +695,6 @@ on_item_changed (ChevetPatientRow *self)
 static void
 chevet_patient_row_init (ChevetPatientRow *self)
 {
-  gtk_widget_init_template (GTK_WIDGET (self));
-
   self->item_signals = g_signal_group_new (CHEVET_TYPE_PATIENT_ITEM);
   g_signal_group_connect_swapped (self->item_signals, "notify::loaded",
                                   G_CALLBACK (on_item_changed), self);
@@ -361,4 +751,27 @@ chevet_patient_row_set_item (ChevetPatientRow  *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PATIENT]);
   update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
+}
+
+char *
+chevet_patient_row_dup_text (ChevetPatientRow *self)
+{
+  const char *texts[6];
+  GString *text = g_string_new (NULL);
+  guint n = 0;
+
+  g_return_val_if_fail (CHEVET_IS_PATIENT_ROW (self), NULL);
+
+  texts[n++] = self->heading;
+  texts[n++] = self->name;
+  texts[n++] = self->deceased ? _("Deceased") : NULL;
+  texts[n++] = self->details;
+  texts[n++] = self->identifier;
+  texts[n++] = self->initials;
+  for (guint i = 0; i < n; i++)
+    if (texts[i] != NULL && *texts[i] != '\0')
+      g_string_append_printf (text, "%s%s", text->len > 0 ? "\n" : "", texts[i]);
+  if (text->len == 0)
+    return g_string_free (text, TRUE);
+  return g_string_free (text, FALSE);
 }

@@ -20,6 +20,9 @@ void           chevet_patient_row_set_patient       (ChevetPatientRow *self,
 ChevetPatientItem *chevet_patient_row_get_item      (ChevetPatientRow  *self);
 void           chevet_patient_row_set_item          (ChevetPatientRow  *self,
                                                      ChevetPatientItem *item);
+/* Every text the row draws, one per line (NULL when it draws none): what a test or a
+ * screen reader can check, since the row has no labels. */
+char          *chevet_patient_row_dup_text          (ChevetPatientRow  *self);
 
 /* Shared with the rest of the UI (and tests): how a patient's facts read. */
 char          *chevet_patient_format_sex            (ChevetPatient    *patient);

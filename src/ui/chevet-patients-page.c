@@ -59,7 +59,7 @@ struct _ChevetPatientsPage
   GtkWidget         *offline_box;
   GtkStack          *content_stack;
   GtkScrolledWindow *scrolled_window;
-  GtkListView       *list_view;
+  GtkGridView       *list_view;
 };
 
 enum {
@@ -689,7 +689,7 @@ chevet_patients_page_init (ChevetPatientsPage *self)
   g_list_store_append (sections, self->patient_list);
   self->rows = G_LIST_MODEL (gtk_flatten_list_model_new (G_LIST_MODEL (g_steal_pointer (&sections))));
   selection = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (self->rows)));
-  gtk_list_view_set_model (self->list_view, selection);
+  gtk_grid_view_set_model (self->list_view, selection);
 
   gtk_search_entry_set_key_capture_widget (self->search_entry, GTK_WIDGET (self));
   g_object_bind_property (self, "searching", self->spinner, "spinning", G_BINDING_SYNC_CREATE);

@@ -110,9 +110,10 @@ with tempfile.TemporaryDirectory() as tmp:
         while row is None and time.time() < deadline:
             # Rows are recycled as results arrive: an object can vanish while being read.
             try:
+                # A row draws its own text: its name is on the row or a descendant.
                 rows = [r for r in patients.children if family.upper() in (r.name or "").upper()
                         or any(family.upper() in (c.name or "").upper()
-                               for c in r.findChildren(lambda n: n.roleName == "label", recursive=True))]
+                               for c in r.findChildren(lambda n: True, recursive=True))]
                 row = rows[0] if rows else None
             except GLib.Error:
                 row = None

@@ -528,8 +528,11 @@ tree_shows_text (GtkWidget  *widget,
 {
   GtkWidget *child;
   const char *text = NULL;
+  g_autofree char *drawn = NULL;
 
-  if (GTK_IS_LABEL (widget))
+  if (CHEVET_IS_PATIENT_ROW (widget))
+    text = drawn = chevet_patient_row_dup_text (CHEVET_PATIENT_ROW (widget));
+  else if (GTK_IS_LABEL (widget))
     text = gtk_label_get_label (GTK_LABEL (widget));
   else if (GTK_IS_EDITABLE (widget))
     text = gtk_editable_get_text (GTK_EDITABLE (widget));
