@@ -241,7 +241,7 @@ chevet_vitals_check (const ChevetVitals  *vitals,
         }
       if (v < info->limits.impossible_min || v > info->limits.impossible_max)
         {
-          g_autofree char *value = format_for_people (v, info->decimals);
+          g_autofree char *value = format_for_people (v, MAX (info->decimals, 3));
           g_autofree char *min = format_for_people (info->limits.impossible_min, 1);
           g_autofree char *max = format_for_people (info->limits.impossible_max, 1);
 
@@ -285,7 +285,7 @@ chevet_vitals_check (const ChevetVitals  *vitals,
 
       if (vitals->given[k] && (v < info->limits.usual_min || v > info->limits.usual_max))
         {
-          g_autofree char *value = format_for_people (v, info->decimals);
+          g_autofree char *value = format_for_people (v, MAX (info->decimals, 3));
           g_autofree char *min = format_for_people (info->limits.usual_min, 1);
           g_autofree char *max = format_for_people (info->limits.usual_max, 1);
           ChevetVitalWarning *w = g_new0 (ChevetVitalWarning, 1);
