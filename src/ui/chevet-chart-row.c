@@ -26,6 +26,8 @@ struct _ChevetChartRow
   GtkImage         *icon;
   GtkLabel         *title;
   GtkLabel         *tag;
+  GtkBox           *pending_box;
+  GtkLabel         *pending_label;
   GtkLabel         *subtitle;
   GtkLabel         *meta;
   GtkBox           *value_box;
@@ -95,6 +97,8 @@ chevet_chart_row_class_init (ChevetChartRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChevetChartRow, icon);
   gtk_widget_class_bind_template_child (widget_class, ChevetChartRow, title);
   gtk_widget_class_bind_template_child (widget_class, ChevetChartRow, tag);
+  gtk_widget_class_bind_template_child (widget_class, ChevetChartRow, pending_box);
+  gtk_widget_class_bind_template_child (widget_class, ChevetChartRow, pending_label);
   gtk_widget_class_bind_template_child (widget_class, ChevetChartRow, subtitle);
   gtk_widget_class_bind_template_child (widget_class, ChevetChartRow, meta);
   gtk_widget_class_bind_template_child (widget_class, ChevetChartRow, value_box);
@@ -139,6 +143,7 @@ chevet_chart_row_reset (ChevetChartRow *self)
   chevet_chart_row_set_icon (self, NULL);
   chevet_chart_row_set_title (self, NULL);
   chevet_chart_row_set_tag (self, NULL);
+  chevet_chart_row_set_pending (self, FALSE);
   chevet_chart_row_set_subtitle (self, NULL);
   chevet_chart_row_set_meta (self, NULL);
   chevet_chart_row_set_value (self, NULL, NULL, NULL);
@@ -214,6 +219,21 @@ chevet_chart_row_set_tag (ChevetChartRow *self,
 {
   g_return_if_fail (CHEVET_IS_CHART_ROW (self));
   set_label (self->tag, tag);
+}
+
+void
+chevet_chart_row_set_pending (ChevetChartRow *self,
+                              gboolean        pending)
+{
+  g_return_if_fail (CHEVET_IS_CHART_ROW (self));
+  gtk_widget_set_visible (GTK_WIDGET (self->pending_box), pending);
+}
+
+gboolean
+chevet_chart_row_get_pending (ChevetChartRow *self)
+{
+  g_return_val_if_fail (CHEVET_IS_CHART_ROW (self), FALSE);
+  return gtk_widget_get_visible (GTK_WIDGET (self->pending_box));
 }
 
 void
@@ -356,6 +376,8 @@ chevet_chart_row_update_accessible (ChevetChartRow *self)
 
   append_label (s, self->title);
   append_label (s, self->tag);
+  if (gtk_widget_get_visible (GTK_WIDGET (self->pending_box)))
+    append_label (s, self->pending_label);
   if (gtk_widget_get_visible (GTK_WIDGET (self->value_box)))
     {
       append_label (s, self->value);
