@@ -26,6 +26,7 @@ struct _ChevetOutboxWindow
 
   GtkStack      *stack;
   GtkSpinner    *spinner;
+  AdwStatusPage *empty_page;
   AdwStatusPage *error_page;
   GtkListBox    *list_box;
 };
@@ -164,6 +165,7 @@ chevet_outbox_window_class_init (ChevetOutboxWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/chevet/Chevet/chevet-outbox-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ChevetOutboxWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, ChevetOutboxWindow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, ChevetOutboxWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, ChevetOutboxWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, ChevetOutboxWindow, list_box);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);

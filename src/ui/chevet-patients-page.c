@@ -53,6 +53,7 @@ struct _ChevetPatientsPage
   AdwHeaderBar      *header_bar;
   AdwWindowTitle    *window_title;
   GtkButton         *lock_button;
+  GtkButton         *sync_button;
   GtkSearchEntry    *search_entry;
   GtkLabel          *count_label;
   GtkSpinner        *spinner;
@@ -706,6 +707,7 @@ chevet_patients_page_class_init (ChevetPatientsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, spinner);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, sync_label);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, waiting_label);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, sync_button);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, offline_box);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, content_stack);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, scrolled_window);
