@@ -767,6 +767,95 @@ test_outbox_window (Fixture       *f,
   WAIT_UNTIL (outbox == NULL);
 }
 
+static void
+test_server_settings (Fixture       *f,
+                      gconstpointer  data)
+{
+  GtkWidget *preferences = g_object_ref (chevet_preferences_window_new (GTK_WINDOW (f->window), f->settings));
+  ChevetPreferencesWindow *prefs = CHEVET_PREFERENCES_WINDOW (preferences);
+  AdwEntryRow *url_row = template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "url_row");
+  AdwEntryRow *token_row = template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "token_row");
+  AdwComboRow *auth_row = template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "auth_row");
+  GtkLabel *connection_error = template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "connection_error_label");
+  GtkWidget *test_button = template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "test_connection_button");
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(ChevetServerSettings) saved = NULL;
+  g_autoptr(GError) error = NULL;
+
+  chevet_preferences_window_set_session (prefs, f->session);
+  gtk_window_present (GTK_WINDOW (preferences));
+  WAIT_UNTIL (!chevet_preferences_window_get_server_busy (prefs));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (url_row)), ==, "");
+  /* The sync engine's slot, and it says so. */
+  g_assert_false (gtk_widget_get_sensitive (test_button));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (test_button), ==, "Available when the sync engine lands");
+
+  /* Plain http to a host on the network: the URL row says no, nothing is saved. */
+  gtk_editable_set_text (GTK_EDITABLE (url_row), "http://example.org");
+  g_assert_true (gtk_widget_activate_action (preferences, "server.save", NULL));
+  WAIT_UNTIL (!chevet_preferences_window_get_server_busy (prefs));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (url_row), "error"));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (connection_error)));
+  g_assert_cmpstr (gtk_label_get_label (connection_error), !=, "");
+  /* What was typed stays. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (url_row)), ==, "http://example.org");
+  store = open_store (f);
+  saved = chevet_server_settings_load (store, &error);
+  g_assert_no_error (error);
+  g_assert_null (saved);
+  g_clear_object (&store);
+
+  /* A good one, with a bearer token: saved, read back, the token never shown. */
+  gtk_editable_set_text (GTK_EDITABLE (url_row), "https://ehr.clinique-test.org/fhir");
+  adw_combo_row_set_selected (auth_row, CHEVET_SERVER_AUTH_BEARER);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (token_row)));
+  gtk_editable_set_text (GTK_EDITABLE (token_row), "tok-Zx81-secret");
+  g_assert_true (gtk_widget_activate_action (preferences, "server.save", NULL));
+  WAIT_UNTIL (!chevet_preferences_window_get_server_busy (prefs) &&
+              g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (token_row)), "") == 0);
+  WAIT_UNTIL (!chevet_preferences_window_get_server_busy (prefs));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (url_row), "error"));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (connection_error)));
+
+  store = open_store (f);
+  saved = chevet_server_settings_load (store, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (saved);
+  g_assert_cmpstr (chevet_server_settings_get_base_url (saved), ==, "https://ehr.clinique-test.org/fhir");
+  g_assert_cmpint (chevet_server_settings_get_auth (saved), ==, CHEVET_SERVER_AUTH_BEARER);
+  g_assert_cmpstr (chevet_server_settings_get_token (saved), ==, "tok-Zx81-secret");
+  g_clear_pointer (&saved, chevet_server_settings_free);
+  g_clear_object (&store);
+
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (url_row)), ==, "https://ehr.clinique-test.org/fhir");
+  g_assert_cmpuint (adw_combo_row_get_selected (auth_row), ==, CHEVET_SERVER_AUTH_BEARER);
+  g_assert_true (gtk_widget_get_visible (template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "token_set_label")));
+  g_assert_false (tree_holds_text (preferences, "tok-Zx81-secret"));
+
+  /* Saving again without typing a token keeps it. */
+  gtk_editable_set_text (GTK_EDITABLE (template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "scope_row")),
+                         "organization=Organization/1");
+  g_assert_true (gtk_widget_activate_action (preferences, "server.save", NULL));
+  WAIT_UNTIL (!chevet_preferences_window_get_server_busy (prefs));
+  drain_main_loop ();
+  WAIT_UNTIL (!chevet_preferences_window_get_server_busy (prefs));
+  store = open_store (f);
+  saved = chevet_server_settings_load (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (chevet_server_settings_get_token (saved), ==, "tok-Zx81-secret");
+  g_assert_cmpstr (chevet_server_settings_get_patient_scope (saved), ==, "organization=Organization/1");
+
+  /* Locking empties the page. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.lock", NULL));
+  drain_main_loop ();
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (url_row)), ==, "");
+  g_assert_false (tree_holds_text (preferences, "clinique-test"));
+
+  gtk_window_destroy (GTK_WINDOW (preferences));
+  drain_main_loop ();
+  g_assert_finalize_object (preferences);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -798,6 +887,9 @@ main (int   argc,
               fixture_setup, test_lock_wipes_dialogs, fixture_teardown);
   g_test_add ("/outbox-ui/outbox/lists-items-without-text", Fixture, NULL,
               fixture_setup, test_outbox_window, fixture_teardown);
+
+  g_test_add ("/outbox-ui/server/http-refused-on-url-row-then-saved-secret-hidden", Fixture, NULL,
+              fixture_setup, test_server_settings, fixture_teardown);
 
   status = g_test_run ();
   g_free (clinic_ndjson);
