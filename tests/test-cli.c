@@ -330,7 +330,8 @@ ensure_clinic (void)
 /* Tests */
 
 static const char * const command_names[] = {
-  "init", "import", "generate", "patients", "chart", "stats", "account", NULL
+  "init", "import", "generate", "patients", "chart", "stats", "account", "server", "outbox",
+  "note", "vitals", NULL
 };
 
 static void
@@ -701,6 +702,184 @@ test_added_account_opens_workspace (void)
   g_assert_true (g_strv_contains ((const char * const *) accounts, "nurse"));
 }
 
+
+#define CLI_TOKEN "tok-cli-7c6b5a-SECRET"
+
+static void
+assert_not_in_workspace (const char *workspace,
+                         const char *needle)
+{
+  g_autoptr(GDir) dir = g_dir_open (workspace, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (workspace, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+
+      if (g_file_get_contents (file, &contents, &len, NULL))
+        g_assert_null (memmem (contents, len, needle, strlen (needle)));
+    }
+}
+
+static void
+test_server_set_and_show (void)
+{
+  g_autoptr(CliResult) r = NULL;
+  g_autofree char *token_file = NULL;
+  Clinic *c;
+
+  if (!have_cli ())
+    return;
+  c = ensure_clinic ();
+  token_file = write_file ("token", CLI_TOKEN "\n");
+
+  r = run_cli ("server", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_nonnull (strstr (r->out, "No server"));
+  g_clear_pointer (&r, cli_result_free);
+
+  r = run_cli ("server", "set", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, "--url", "https://fhir.clinic.example/r4",
+               "--token-file", token_file, "--patients", "organization=Organization/1",
+               "--types", "Patient,Observation,DocumentReference", NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_clear_pointer (&r, cli_result_free);
+
+  r = run_cli ("server", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_nonnull (strstr (r->out, "https://fhir.clinic.example/r4"));
+  g_assert_nonnull (strstr (r->out, "Bearer token: set"));
+  g_assert_nonnull (strstr (r->out, "organization=Organization/1"));
+  g_assert_null (strstr (r->out, CLI_TOKEN));
+  g_assert_null (strstr (r->err, CLI_TOKEN));
+  g_clear_pointer (&r, cli_result_free);
+
+  /* Each refusal names its field and leaves the saved settings alone. */
+  r = run_cli ("server", "set", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, "--url", "http://127.0.0.1:8080/fhir", NULL);
+  g_assert_cmpint (r->status, ==, 1);
+  g_assert_nonnull (strstr (r->err, "Server URL"));
+  g_clear_pointer (&r, cli_result_free);
+  r = run_cli ("server", "set", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, "--types", "Patient,Frobnication", NULL);
+  g_assert_cmpint (r->status, ==, 1);
+  g_assert_nonnull (strstr (r->err, "Frobnication"));
+  g_clear_pointer (&r, cli_result_free);
+  r = run_cli ("server", "set", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, "--patients", "_count=10", NULL);
+  g_assert_cmpint (r->status, ==, 1);
+  g_assert_nonnull (strstr (r->err, "_count"));
+  g_clear_pointer (&r, cli_result_free);
+  /* A secret is never taken from the command line. */
+  r = run_cli ("server", "set", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, "--token", CLI_TOKEN, NULL);
+  g_assert_cmpint (r->status, ==, 2);
+  g_clear_pointer (&r, cli_result_free);
+
+  r = run_cli ("server", "set", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, "--url", "http://127.0.0.1:8080/fhir",
+               "--allow-http-loopback", NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_nonnull (strstr (r->out, "http://127.0.0.1:8080/fhir"));
+  g_assert_nonnull (strstr (r->out, "development"));
+  /* Options not given kept their value. */
+  g_assert_nonnull (strstr (r->out, "Bearer token: set"));
+  g_assert_nonnull (strstr (r->out, "Patient, Observation, DocumentReference"));
+  g_assert_null (strstr (r->out, CLI_TOKEN));
+  assert_not_in_workspace (c->workspace, CLI_TOKEN);
+}
+
+static int
+count_lines (const char *text)
+{
+  int n = 0;
+
+  for (const char *p = text; *p; p++)
+    n += *p == '\n';
+  return n;
+}
+
+static void
+test_note_and_vitals (void)
+{
+  g_autoptr(CliResult) r = NULL;
+  g_autofree char *note_file = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_auto(GStrv) fields = NULL;
+  Clinic *c;
+
+  if (!have_cli ())
+    return;
+  c = ensure_clinic ();
+  note_file = write_file ("note.txt", "Wombat-Xylophone check: ear infection resolved.\n");
+
+  r = run_cli ("note", "add", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, "--patient", c->patient_id,
+               "--text-file", note_file, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_clear_pointer (&r, cli_result_free);
+
+  /* Impossible: refused with the reason, before any passphrase is asked for. */
+  r = run_cli ("vitals", "add", "--account", "admin", "--workspace", c->workspace,
+               "--patient", c->patient_id, "--temperature", "385", NULL);
+  g_assert_cmpint (r->status, ==, 1);
+  g_assert_nonnull (strstr (r->err, "Temperature"));
+  g_assert_nonnull (strstr (r->err, "385"));
+  g_clear_pointer (&r, cli_result_free);
+  r = run_cli ("vitals", "add", "--account", "admin", "--workspace", c->workspace,
+               "--patient", c->patient_id, "--weight", "7000", NULL);
+  g_assert_cmpint (r->status, ==, 1);
+  g_assert_nonnull (strstr (r->err, "Weight"));
+  g_clear_pointer (&r, cli_result_free);
+  r = run_cli ("vitals", "add", "--account", "admin", "--workspace", c->workspace,
+               "--patient", c->patient_id, "--temperature", "hot", NULL);
+  g_assert_cmpint (r->status, ==, 2);
+  g_clear_pointer (&r, cli_result_free);
+
+  /* Unusual: printed, saved only with --confirm. */
+  r = run_cli ("vitals", "add", "--account", "admin", "--workspace", c->workspace,
+               "--passphrase-file", c->admin_file, "--patient", c->patient_id,
+               "--temperature", "34", "--heart-rate", "70", NULL);
+  g_assert_cmpint (r->status, ==, 1);
+  g_assert_nonnull (strstr (r->err, "34 °C"));
+  g_assert_nonnull (strstr (r->err, "--confirm"));
+  g_clear_pointer (&r, cli_result_free);
+  r = run_cli ("vitals", "add", "--account", "admin", "--workspace", c->workspace,
+               "--passphrase-file", c->admin_file, "--patient", c->patient_id,
+               "--temperature", "34,2", "--heart-rate", "70", "--systolic", "124",
+               "--diastolic", "78", "--confirm", NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_clear_pointer (&r, cli_result_free);
+
+  r = run_cli ("outbox", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_cmpint (count_lines (r->out), ==, 4);
+  g_assert_null (strstr (r->out, "Wombat"));
+  g_assert_nonnull (strstr (r->err, "4 items waiting"));
+  lines = g_strsplit (r->out, "\n", -1);
+  fields = g_strsplit (lines[0], "\t", -1);
+  g_assert_cmpuint (g_strv_length (fields), ==, 6);
+  g_assert_cmpstr (fields[2], ==, "note");
+  g_assert_cmpstr (fields[3], ==, "waiting");
+  g_assert_cmpstr (fields[4], ==, "0");
+  g_clear_pointer (&fields, g_strfreev);
+  fields = g_strsplit (lines[3], "\t", -1);
+  g_assert_cmpstr (fields[2], ==, "vitals");
+  g_clear_pointer (&r, cli_result_free);
+
+  r = run_cli ("chart", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, c->patient_id, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_nonnull (strstr (r->out, "124/78 mmHg  (waiting to be sent)"));
+  g_assert_nonnull (strstr (r->out, "34.2 °C  (waiting to be sent)"));
+}
+
 static void
 remove_tree (GFile *file)
 {
@@ -747,6 +926,9 @@ main (int    argc,
                    test_malformed_import_names_line_and_changes_nothing);
   g_test_add_func ("/cli/account/added-account-opens-workspace",
                    test_added_account_opens_workspace);
+  /* After the tests that compare "stats" with the import: these add resources. */
+  g_test_add_func ("/cli/server/set-show-secrets-hidden-errors-name-field", test_server_set_and_show);
+  g_test_add_func ("/cli/note-and-vitals/saved-listed-pending-in-chart", test_note_and_vitals);
 
   status = g_test_run ();
 

@@ -370,7 +370,7 @@ test_recent_and_migration (void)
   g_autofree char *value = NULL;
 
   /* A workspace written by schema version 1 is brought up to date on open. */
-  g_assert_true (chevet_store_exec (store, "DROP TABLE recent_patients; PRAGMA user_version = 1", &error));
+  g_assert_true (chevet_store_exec (store, "DROP TABLE recent_patients; DROP TABLE outbox; PRAGMA user_version = 1", &error));
   g_assert_no_error (error);
   g_object_unref (store);
   store = chevet_store_open (path, TEST_ACCOUNT, TEST_PASSPHRASE, &error);

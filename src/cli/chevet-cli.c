@@ -24,7 +24,9 @@
 #include "chevet-cli-passphrase.h"
 #include "chevet-generator.h"
 #include "chevet-import.h"
+#include "chevet-outbox.h"
 #include "chevet-patient.h"
+#include "chevet-server-settings.h"
 #include "chevet-store.h"
 
 /* Exit statuses: 1 when the work failed, 2 when the command line was wrong. */
@@ -775,6 +777,526 @@ cmd_stats (int    argc,
   return EXIT_SUCCESS;
 }
 
+/* server */
+
+/* The longest secret read from a file, in bytes (a JWT bearer token can be long). */
+#define MAX_SECRET_FILE 16384
+
+static void
+free_secret_text (char *text)
+{
+  if (text == NULL)
+    return;
+  sodium_memzero (text, strlen (text));
+  g_free (text);
+}
+
+typedef char SecretText;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SecretText, free_secret_text)
+
+/* A secret from a file: the whole file, without the line ending after it. Never from
+ * the command line, where other users of the computer could read it. */
+static SecretText *
+read_secret_file (const char  *path,
+                  const char  *option,
+                  GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *display = g_filename_display_name (path);
+  char *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &contents, &len, &local_error))
+    {
+      /* Translators: an option such as --token-file, then a file name, then why */
+      g_set_error (error, G_IO_ERROR, local_error->code, _("%s: cannot read %s: %s"), option,
+                   display, local_error->message);
+      return NULL;
+    }
+  while (len > 0 && (contents[len - 1] == '\n' || contents[len - 1] == '\r'))
+    contents[--len] = '\0';
+  if (len == 0 || len > MAX_SECRET_FILE || strlen (contents) != len || strchr (contents, '\n') != NULL)
+    {
+      sodium_memzero (contents, len);
+      g_free (contents);
+      /* Translators: an option such as --token-file, then a file name */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("%s: %s must hold the secret alone, on one line"), option, display);
+      return NULL;
+    }
+  return contents;
+}
+
+static int
+cmd_server_show (int    argc,
+                 char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(ChevetServerSettings) settings = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  context = command_context_new (_("[set] [OPTION…]"),
+                                 _("Show the FHIR server this workspace syncs with; secrets are "
+                                   "shown only as “set” or “not set”.\n\n"
+                                   "Change it with “chevet-cli server set” (see "
+                                   "“chevet-cli server set --help”)."));
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error (_("server takes no arguments; change the settings with “server set”"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+  settings = chevet_server_settings_load (store, &error);
+  if (settings == NULL && error != NULL)
+    return fail (error);
+  if (settings == NULL)
+    {
+      g_print ("%s\n", _("No server is set: this workspace does not sync yet."));
+      return EXIT_SUCCESS;
+    }
+  text = chevet_server_settings_describe (settings);
+  fputs (text, stdout);
+  fflush (stdout);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_server_set (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(ChevetServerSettings) settings = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SecretText) token = NULL;
+  g_autoptr(SecretText) client_secret = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *ca_file = NULL;
+  g_autofree char *ca_pem = NULL;
+  g_autofree char *token_file = NULL;
+  g_autofree char *client_id = NULL;
+  g_autofree char *client_secret_file = NULL;
+  g_autofree char *token_url = NULL;
+  g_autofree char *patients = NULL;
+  g_autofree char *types = NULL;
+  g_autofree char *text = NULL;
+  gboolean no_ca = FALSE, no_auth = FALSE, allow_http_loopback = FALSE;
+  gboolean client_options;
+  const GOptionEntry entries[] = {
+    { "url", 0, 0, G_OPTION_ARG_STRING, &url,
+      N_("The FHIR base URL (https:// only)"), N_("URL") },
+    { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+      N_("Trust the clinic’s CA certificates in FILE (PEM) for this server"), N_("FILE") },
+    { "no-ca", 0, 0, G_OPTION_ARG_NONE, &no_ca,
+      N_("Forget the clinic CA: trust the system’s authorities only"), NULL },
+    { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file,
+      N_("Authenticate with the bearer token in FILE"), N_("FILE") },
+    { "client-id", 0, 0, G_OPTION_ARG_STRING, &client_id,
+      N_("Authenticate with OAuth client credentials: the client id"), N_("ID") },
+    { "client-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &client_secret_file,
+      N_("The OAuth client secret, read from FILE"), N_("FILE") },
+    { "token-url", 0, 0, G_OPTION_ARG_STRING, &token_url,
+      N_("The OAuth token endpoint (https:// only)"), N_("URL") },
+    { "no-auth", 0, 0, G_OPTION_ARG_NONE, &no_auth,
+      N_("Send no credentials"), NULL },
+    { "patients", 0, 0, G_OPTION_ARG_STRING, &patients,
+      N_("Sync only the patients this FHIR search finds, e.g. organization=Organization/123 "
+         "(empty: every patient)"), N_("QUERY") },
+    { "types", 0, 0, G_OPTION_ARG_STRING, &types,
+      N_("The resource types to sync, separated by commas (empty: the chart’s types)"),
+      N_("T1,T2,…") },
+    { "allow-http-loopback", 0, 0, G_OPTION_ARG_NONE, &allow_http_loopback,
+      N_("For development: accept plain http:// to this computer (127.0.0.1, ::1, localhost). "
+         "Give it each time; it is saved so sync checks it again"), NULL },
+    { NULL }
+  };
+
+  context = command_context_new (NULL,
+                                 _("Set the FHIR server this workspace syncs with. Options not "
+                                   "given keep their saved value, except --allow-http-loopback. "
+                                   "Secrets are read from files, never from the command line, "
+                                   "and kept only in the encrypted workspace."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error (_("server set takes no arguments"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+  client_options = client_id != NULL || client_secret_file != NULL || token_url != NULL;
+  if ((token_file != NULL) + client_options + no_auth > 1)
+    return usage_error (_("Give one kind of authentication: --token-file, the client credentials "
+                          "options, or --no-auth"));
+  if (ca_file != NULL && no_ca)
+    return usage_error (_("Give --ca or --no-ca, not both"));
+
+  /* Files first: a typo costs no passphrase. */
+  if (token_file != NULL && (token = read_secret_file (token_file, "--token-file", &error)) == NULL)
+    return fail (error);
+  if (client_secret_file != NULL &&
+      (client_secret = read_secret_file (client_secret_file, "--client-secret-file", &error)) == NULL)
+    return fail (error);
+  if (ca_file != NULL && !g_file_get_contents (ca_file, &ca_pem, NULL, &error))
+    return fail (error);
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+  settings = chevet_server_settings_load (store, &error);
+  if (settings == NULL && error != NULL)
+    return fail (error);
+  if (settings == NULL)
+    settings = chevet_server_settings_new ();
+
+  if (url != NULL)
+    chevet_server_settings_set_base_url (settings, url);
+  chevet_server_settings_set_allow_http_loopback (settings, allow_http_loopback);
+  if (ca_pem != NULL)
+    chevet_server_settings_set_ca_pem (settings, ca_pem);
+  if (no_ca)
+    chevet_server_settings_set_ca_pem (settings, NULL);
+  if (no_auth)
+    chevet_server_settings_set_auth_none (settings);
+  if (token != NULL)
+    chevet_server_settings_set_auth_bearer (settings, token);
+  if (client_options)
+    {
+      gboolean was_cc = chevet_server_settings_get_auth (settings) == CHEVET_SERVER_AUTH_CLIENT_CREDENTIALS;
+      g_autoptr(SecretText) old_secret = NULL;
+      g_autofree char *old_id = NULL;
+      g_autofree char *old_url = NULL;
+
+      if (!was_cc && (client_id == NULL || client_secret == NULL || token_url == NULL))
+        return usage_error (_("Client credentials need --client-id, --client-secret-file and --token-url"));
+      old_secret = g_strdup (chevet_server_settings_get_client_secret (settings));
+      old_id = g_strdup (chevet_server_settings_get_client_id (settings));
+      old_url = g_strdup (chevet_server_settings_get_token_url (settings));
+      chevet_server_settings_set_auth_client_credentials (settings,
+                                                          token_url != NULL ? token_url : old_url,
+                                                          client_id != NULL ? client_id : old_id,
+                                                          client_secret != NULL ? client_secret : old_secret);
+    }
+  if (patients != NULL)
+    chevet_server_settings_set_patient_scope (settings, patients);
+  if (types != NULL)
+    {
+      g_auto(GStrv) list = g_strsplit (types, ",", -1);
+
+      chevet_server_settings_set_resource_types (settings, *g_strstrip (types) != '\0'
+                                                 ? (const char * const *) list : NULL);
+    }
+
+  if (!chevet_server_settings_save (settings, store, &error))
+    return fail (error);
+  text = chevet_server_settings_describe (settings);
+  fputs (text, stdout);
+  fflush (stdout);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_server (int    argc,
+            char **argv)
+{
+  /* "server" shows, "server set" changes; "server show" is accepted too. */
+  if (argc >= 2 && (g_str_equal (argv[1], "set") || g_str_equal (argv[1], "show")))
+    {
+      g_autofree char *prgname = g_strdup_printf ("%s %s", g_get_prgname (), argv[1]);
+      gboolean set = g_str_equal (argv[1], "set");
+
+      g_set_prgname (prgname);
+      argv[1] = prgname;
+      return set ? cmd_server_set (argc - 1, argv + 1) : cmd_server_show (argc - 1, argv + 1);
+    }
+  return cmd_server_show (argc, argv);
+}
+
+/* outbox */
+
+static int
+cmd_outbox (int    argc,
+            char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(GListModel) items = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 waiting;
+
+  context = command_context_new (NULL,
+                                 _("List what was written on this workstation for the server, "
+                                   "oldest first, one item a line: order, time written, kind, "
+                                   "state, attempts and last error, separated by tabs. No "
+                                   "patient data is printed. The number still to send goes to "
+                                   "standard error."));
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error (_("outbox takes no arguments"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+  items = chevet_outbox_list (store, &error);
+  if (items == NULL)
+    return fail (error);
+  waiting = chevet_outbox_count_waiting (store, &error);
+  if (waiting < 0)
+    return fail (error);
+
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(ChevetOutboxItem) item = g_list_model_get_item (items, i);
+      g_autoptr(GDateTime) local = g_date_time_to_local (chevet_outbox_item_get_created (item));
+      g_autofree char *when = g_date_time_format (local, "%Y-%m-%d %H:%M:%S");
+
+      printf ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%u\t", chevet_outbox_item_get_seq (item), when,
+              chevet_outbox_kind_to_string (chevet_outbox_item_get_kind (item)),
+              chevet_outbox_state_to_string (chevet_outbox_item_get_state (item)),
+              chevet_outbox_item_get_attempts (item));
+      print_field (chevet_outbox_item_get_last_error (item));
+      putchar ('\n');
+    }
+  fflush (stdout);
+  g_printerr (g_dngettext (GETTEXT_PACKAGE, "%lld item waiting to be sent\n",
+                           "%lld items waiting to be sent\n", (unsigned long) MIN (waiting, G_MAXLONG)),
+              (long long) waiting);
+  return EXIT_SUCCESS;
+}
+
+/* note */
+
+static int
+cmd_note_add (int    argc,
+              char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(ChevetOutboxItem) item = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *patient = NULL;
+  g_autofree char *encounter = NULL;
+  g_autofree char *text_file = NULL;
+  g_autofree char *text = NULL;
+  const GOptionEntry entries[] = {
+    { "patient", 0, 0, G_OPTION_ARG_STRING, &patient,
+      N_("The patient’s id (required; see “chevet-cli patients”)"), N_("ID") },
+    { "encounter", 0, 0, G_OPTION_ARG_STRING, &encounter,
+      N_("The id of the encounter the note belongs to"), N_("ID") },
+    { "text-file", 0, 0, G_OPTION_ARG_FILENAME, &text_file,
+      N_("The note, as UTF-8 text in FILE (required)"), N_("FILE") },
+    { NULL }
+  };
+
+  context = command_context_new (NULL,
+                                 _("Write a progress note in a patient’s chart. It is saved at "
+                                   "once, shown in the chart, and waits in the outbox until it "
+                                   "is sent to the server. The account given with --account is "
+                                   "its author."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error (_("note add takes no arguments"));
+  if (patient == NULL)
+    return usage_error (_("Which patient? Give --patient ID"));
+  if (text_file == NULL)
+    return usage_error (_("Which note? Give --text-file FILE"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+  if (!g_file_get_contents (text_file, &text, NULL, &error))
+    return fail (error);
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+  item = chevet_outbox_add_note (store, patient, encounter, text, opt_account, &error);
+  if (item == NULL)
+    return fail (error);
+  /* Translators: %lld is the item's number in the outbox */
+  g_print (_("Saved the note; it is item %lld of the outbox, waiting to be sent.\n"),
+           (long long) chevet_outbox_item_get_seq (item));
+  return EXIT_SUCCESS;
+}
+
+static int dispatch (const CliCommand *commands,
+                     const char       *summary,
+                     gboolean          top_level,
+                     int               argc,
+                     char            **argv);
+
+static const CliCommand note_commands[] = {
+  { "add", N_("Write a progress note in a chart"), cmd_note_add },
+  { NULL }
+};
+
+static int
+cmd_note (int    argc,
+          char **argv)
+{
+  return dispatch (note_commands, _("Notes written on this workstation."), FALSE, argc, argv);
+}
+
+/* vitals */
+
+/* A number as typed: "38.5" or "38,5". */
+static gboolean
+parse_measure (const char *option,
+               const char *text,
+               double     *out)
+{
+  g_autofree char *copy = g_strdelimit (g_strstrip (g_strdup (text)), ",", '.');
+  char *end = NULL;
+
+  *out = g_ascii_strtod (copy, &end);
+  if (*copy == '\0' || end == NULL || *end != '\0')
+    {
+      /* Translators: %s is an option name */
+      g_autofree char *message = g_strdup_printf (_("Invalid value for %s: expected a number"), option);
+
+      usage_error (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+cmd_vitals_add (int    argc,
+                char **argv)
+{
+  static const struct { const char *option; ChevetVital kind; } options[] = {
+    { "--systolic", CHEVET_VITAL_SYSTOLIC }, { "--diastolic", CHEVET_VITAL_DIASTOLIC },
+    { "--heart-rate", CHEVET_VITAL_HEART_RATE }, { "--resp-rate", CHEVET_VITAL_RESP_RATE },
+    { "--temperature", CHEVET_VITAL_TEMPERATURE }, { "--spo2", CHEVET_VITAL_SPO2 },
+    { "--weight", CHEVET_VITAL_WEIGHT }, { "--height", CHEVET_VITAL_HEIGHT },
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(ChevetVitals) vitals = chevet_vitals_new ();
+  g_autoptr(GPtrArray) warnings = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *patient = NULL;
+  g_autofree char *encounter = NULL;
+  g_autofree char *time_text = NULL;
+  char *values[G_N_ELEMENTS (options)] = { NULL };
+  gboolean confirm = FALSE;
+  guint confirmed = 0;
+  int status = EXIT_SUCCESS;
+  const GOptionEntry entries[] = {
+    { "patient", 0, 0, G_OPTION_ARG_STRING, &patient,
+      N_("The patient’s id (required; see “chevet-cli patients”)"), N_("ID") },
+    { "encounter", 0, 0, G_OPTION_ARG_STRING, &encounter,
+      N_("The id of the encounter the measurements belong to"), N_("ID") },
+    { "systolic", 0, 0, G_OPTION_ARG_STRING, &values[0], N_("Systolic blood pressure, mmHg"), N_("N") },
+    { "diastolic", 0, 0, G_OPTION_ARG_STRING, &values[1], N_("Diastolic blood pressure, mmHg"), N_("N") },
+    { "heart-rate", 0, 0, G_OPTION_ARG_STRING, &values[2], N_("Heart rate, beats per minute"), N_("N") },
+    { "resp-rate", 0, 0, G_OPTION_ARG_STRING, &values[3], N_("Respiratory rate, breaths per minute"), N_("N") },
+    { "temperature", 0, 0, G_OPTION_ARG_STRING, &values[4], N_("Body temperature, °C"), N_("C") },
+    { "spo2", 0, 0, G_OPTION_ARG_STRING, &values[5], N_("Oxygen saturation (pulse oximetry), %"), N_("N") },
+    { "weight", 0, 0, G_OPTION_ARG_STRING, &values[6], N_("Body weight, kg"), N_("KG") },
+    { "height", 0, 0, G_OPTION_ARG_STRING, &values[7], N_("Body height, cm"), N_("CM") },
+    { "time", 0, 0, G_OPTION_ARG_STRING, &time_text,
+      N_("When they were measured, ISO 8601 (default: now)"), N_("TIME") },
+    { "confirm", 0, 0, G_OPTION_ARG_NONE, &confirm,
+      N_("Save values that are unusual but possible, after checking them"), NULL },
+    { NULL }
+  };
+
+  context = command_context_new (NULL,
+                                 _("Record vital signs in a patient’s chart. Impossible values "
+                                   "are refused; unusual ones are printed and saved only with "
+                                   "--confirm. They are saved at once, shown in the chart, and "
+                                   "wait in the outbox until they are sent to the server."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    status = EXIT_USAGE;
+  else if (argc > 1)
+    status = usage_error (_("vitals add takes no arguments"));
+  else if (patient == NULL)
+    status = usage_error (_("Which patient? Give --patient ID"));
+  for (guint i = 0; status == EXIT_SUCCESS && i < G_N_ELEMENTS (options); i++)
+    {
+      double v;
+
+      if (values[i] == NULL)
+        continue;
+      if (!parse_measure (options[i].option, values[i], &v))
+        status = EXIT_USAGE;
+      else
+        chevet_vitals_set (vitals, options[i].kind, v);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (options); i++)
+    g_free (values[i]);
+  if (status != EXIT_SUCCESS)
+    return status;
+  if (time_text != NULL)
+    {
+      g_autoptr(GTimeZone) local = g_time_zone_new_local ();
+      g_autoptr(GDateTime) when = g_date_time_new_from_iso8601 (time_text, local);
+
+      if (when == NULL)
+        return usage_error (_("Invalid value for --time: expected a time as YYYY-MM-DDTHH:MM"));
+      chevet_vitals_set_effective (vitals, when);
+    }
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  /* Checked before asking for a passphrase. */
+  if (!chevet_vitals_check (vitals, &warnings, &error))
+    return fail (error);
+  for (guint i = 0; i < warnings->len; i++)
+    {
+      ChevetVitalWarning *w = g_ptr_array_index (warnings, i);
+
+      /* Translators: a warning about an unusual value, on stderr */
+      g_printerr (_("chevet-cli: warning: %s\n"), w->message);
+      confirmed |= CHEVET_VITAL_FLAG (w->kind);
+    }
+  if (warnings->len > 0 && !confirm)
+    {
+      print_error (_("Nothing saved: check the values above, then give --confirm to save them"));
+      return EXIT_FAILURE;
+    }
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+  items = chevet_outbox_add_vitals (store, patient, encounter, vitals, confirmed, opt_account, &error);
+  if (items == NULL)
+    return fail (error);
+  g_print (g_dngettext (GETTEXT_PACKAGE,
+                        "Saved %u observation; it waits in the outbox to be sent.\n",
+                        "Saved %u observations; they wait in the outbox to be sent.\n", items->len),
+           items->len);
+  return EXIT_SUCCESS;
+}
+
+static const CliCommand vitals_commands[] = {
+  { "add", N_("Record vital signs in a chart"), cmd_vitals_add },
+  { NULL }
+};
+
+static int
+cmd_vitals (int    argc,
+            char **argv)
+{
+  return dispatch (vitals_commands, _("Vital signs recorded on this workstation."), FALSE, argc, argv);
+}
+
 /* account */
 
 static int
@@ -914,12 +1436,6 @@ cmd_account_list (int    argc,
   return EXIT_SUCCESS;
 }
 
-static int dispatch (const CliCommand *commands,
-                     const char       *summary,
-                     gboolean          top_level,
-                     int               argc,
-                     char            **argv);
-
 static const CliCommand account_commands[] = {
   { "add", N_("Add an account with its own passphrase"), cmd_account_add },
   { "remove", N_("Remove an account"), cmd_account_remove },
@@ -946,6 +1462,10 @@ static const CliCommand commands[] = {
   { "chart", N_("Print a patient’s chart"), cmd_chart },
   { "stats", N_("Count resources by type"), cmd_stats },
   { "account", N_("Add, remove or list accounts, or change a passphrase"), cmd_account },
+  { "server", N_("Show or set the FHIR server to sync with"), cmd_server },
+  { "outbox", N_("List what waits to be sent to the server"), cmd_outbox },
+  { "note", N_("Write a progress note in a chart"), cmd_note },
+  { "vitals", N_("Record vital signs in a chart"), cmd_vitals },
   { NULL }
 };
 

@@ -70,7 +70,8 @@ chevet_chart_free (ChevetChart *chart)
 #define ITEM_COLUMNS \
   "t.rid, r.type, r.id, t.code, t.system, t.display, t.status, t.category, t.date, " \
   "t.end_date, t.value, t.unit, t.number, t.low, t.high, t.detail, t.flag, t.range, " \
-  "t.encounter, t.codes, t.extra"
+  "t.encounter, t.codes, t.extra, " \
+  "EXISTS (SELECT 1 FROM outbox o WHERE o.type = r.type AND o.local_id = r.id AND o.state <> 'sent')"
 
 static char *
 col (sqlite3_stmt *stmt,
@@ -107,6 +108,7 @@ item_from_row (sqlite3_stmt *stmt)
   item->encounter = col (stmt, 18);
   item->codes = col (stmt, 19);
   item->extra = col (stmt, 20);
+  item->pending = sqlite3_column_int (stmt, 21) != 0;
   return item;
 }
 
@@ -381,6 +383,8 @@ append_item_line (GString         *out,
     g_string_append_printf (out, "  (%s)", item->range);
   if (item->flag != NULL && g_strcmp0 (item->flag, "N") != 0)
     g_string_append_printf (out, "  [%s]", item->flag);
+  if (item->pending)
+    g_string_append_printf (out, "  (%s)", _("waiting to be sent"));
   g_string_append_c (out, '\n');
 }
 

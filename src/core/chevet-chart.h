@@ -36,6 +36,8 @@ struct _ChevetChartItem
   gboolean has_number;
   gboolean has_low;
   gboolean has_high;
+  /* Written on this workstation and not yet on the server (see chevet-outbox.h). */
+  gboolean pending;
   /* Components (blood pressure: systolic, diastolic), ChevetChartItem; may be NULL. */
   GPtrArray *components;
 };

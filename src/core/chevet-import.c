@@ -1224,3 +1224,38 @@ chevet_store_import_data (ChevetStore        *store,
     *stats = imp.stats;
   return ok;
 }
+
+gboolean
+chevet_import_put_resource (ChevetStore  *store,
+                            const char   *json,
+                            const char   *where,
+                            GError      **error)
+{
+  Importer imp;
+  gboolean ok;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
+  g_return_val_if_fail (json != NULL, FALSE);
+
+  importer_init (&imp, store, where);
+  ok = import_text (&imp, json, strlen (json), FALSE, where, error);
+  g_object_unref (imp.parser);
+  return ok;
+}
+
+gboolean
+chevet_import_delete_resource (ChevetStore  *store,
+                               const char   *type,
+                               const char   *id,
+                               GError      **error)
+{
+  Importer imp;
+  gboolean ok;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
+
+  importer_init (&imp, store, type);
+  ok = delete_resource (&imp, type, id, error);
+  g_object_unref (imp.parser);
+  return ok;
+}

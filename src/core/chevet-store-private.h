@@ -29,7 +29,7 @@ void           chevet_store_set_sql_error   (ChevetStore  *self,
 ChevetPatient *chevet_patient_new_from_row  (sqlite3_stmt *stmt);
 
 /* The schema version this build writes; a newer one is refused. */
-#define CHEVET_STORE_SCHEMA_VERSION 2
+#define CHEVET_STORE_SCHEMA_VERSION 3
 
 /* Columns shared by every chart projection table, in this order after rid. */
 #define CHEVET_CHART_COLUMNS \
@@ -48,6 +48,19 @@ gboolean       chevet_projection_add        (ChevetStore  *self,
 gboolean       chevet_projection_remove     (ChevetStore  *self,
                                              const char   *type,
                                              gint64        rid,
+                                             GError      **error);
+
+/* One resource into `resources` and the projection tables, as an import would put it,
+ * inside the caller's transaction (chevet-import.c; used by the outbox). @where names it
+ * in error messages. */
+gboolean       chevet_import_put_resource   (ChevetStore  *self,
+                                             const char   *json,
+                                             const char   *where,
+                                             GError      **error);
+/* Removes one resource and its projection rows; absent is not an error. */
+gboolean       chevet_import_delete_resource (ChevetStore *self,
+                                             const char   *type,
+                                             const char   *id,
                                              GError      **error);
 
 G_END_DECLS

@@ -593,9 +593,31 @@ static const char schema_v2[] =
   "  patient TEXT PRIMARY KEY, account TEXT NOT NULL, opened_at INTEGER NOT NULL) WITHOUT ROWID;"
   "CREATE INDEX recent_patients_by_time ON recent_patients (opened_at);";
 
+/* The offline outbox (chevet-outbox.c): one row per resource written on this workstation
+ * and not yet known to be on the server, in the order it was written. Server settings need
+ * no table: they are rows of `meta` ("server.*", chevet-server-settings.c). */
+static const char schema_v3[] =
+  "CREATE TABLE outbox ("
+  "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  uuid TEXT NOT NULL UNIQUE,"
+  "  group_uuid TEXT NOT NULL,"
+  "  kind TEXT NOT NULL CHECK (kind IN ('note', 'vitals')),"
+  "  operation TEXT NOT NULL DEFAULT 'create' CHECK (operation IN ('create', 'update')),"
+  "  type TEXT NOT NULL, local_id TEXT NOT NULL,"
+  "  patient TEXT NOT NULL, encounter TEXT, author TEXT NOT NULL,"
+  "  body TEXT NOT NULL, base_version TEXT,"
+  "  state TEXT NOT NULL DEFAULT 'waiting'"
+  "    CHECK (state IN ('waiting', 'sending', 'sent', 'conflict', 'failed')),"
+  "  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
+  "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+  "  server_id TEXT, server_version TEXT, server_json TEXT);"
+  "CREATE UNIQUE INDEX outbox_by_local_id ON outbox (type, local_id);"
+  "CREATE INDEX outbox_by_state ON outbox (state, seq);";
+
 static const Migration migrations[] = {
   { 1, schema_v1 },
   { 2, schema_v2 },
+  { 3, schema_v3 },
 };
 
 static gboolean

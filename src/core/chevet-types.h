@@ -13,5 +13,9 @@ typedef struct _ChevetChart     ChevetChart;
 typedef struct _ChevetChartItem ChevetChartItem;
 typedef struct _ChevetGenerator ChevetGenerator;
 typedef struct _ChevetImportStats ChevetImportStats;
+typedef struct _ChevetServerSettings ChevetServerSettings;
+typedef struct _ChevetOutboxItem ChevetOutboxItem;
+typedef struct _ChevetVitals    ChevetVitals;
+typedef struct _ChevetVitalWarning ChevetVitalWarning;
 
 G_END_DECLS

@@ -91,6 +91,9 @@ preferences_action (GSimpleAction *action,
   GtkWidget *preferences;
 
   preferences = chevet_preferences_window_new (window, self->settings);
+  if (CHEVET_IS_WINDOW (window))
+    chevet_preferences_window_set_session (CHEVET_PREFERENCES_WINDOW (preferences),
+                                           chevet_window_get_session (CHEVET_WINDOW (window)));
   gtk_window_set_application (GTK_WINDOW (preferences), GTK_APPLICATION (self));
   gtk_window_present (GTK_WINDOW (preferences));
 }

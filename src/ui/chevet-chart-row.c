@@ -43,6 +43,8 @@ struct _ChevetChartRow
   GtkLabel         *text;
 
   const char       *flag_class;
+  char             *tag_text;   /* the status tag, without "Waiting to be sent" */
+  gboolean          pending;
 };
 
 G_DEFINE_FINAL_TYPE (ChevetChartRow, chevet_chart_row, GTK_TYPE_WIDGET)
@@ -76,6 +78,7 @@ chevet_chart_row_dispose (GObject *object)
   ChevetChartRow *self = (ChevetChartRow *) object;
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CHEVET_TYPE_CHART_ROW);
+  g_clear_pointer (&self->tag_text, g_free);
   G_OBJECT_CLASS (chevet_chart_row_parent_class)->dispose (object);
 }
 
@@ -139,6 +142,7 @@ chevet_chart_row_reset (ChevetChartRow *self)
   chevet_chart_row_set_icon (self, NULL);
   chevet_chart_row_set_title (self, NULL);
   chevet_chart_row_set_tag (self, NULL);
+  chevet_chart_row_set_pending (self, FALSE);
   chevet_chart_row_set_subtitle (self, NULL);
   chevet_chart_row_set_meta (self, NULL);
   chevet_chart_row_set_value (self, NULL, NULL, NULL);
@@ -208,12 +212,53 @@ chevet_chart_row_set_title (ChevetChartRow *self,
   gtk_label_set_label (self->title, title);
 }
 
+/* One pill for the status and "Waiting to be sent": no extra widget per row (a list
+ * keeps up to 200 rows alive). */
+static void
+update_tag (ChevetChartRow *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->pending)
+    text = self->tag_text != NULL && *self->tag_text != '\0'
+             /* Translators: a status, then "Waiting to be sent" */
+             ? g_strdup_printf (_("%s · %s"), self->tag_text, _("Waiting to be sent"))
+             : g_strdup (_("Waiting to be sent"));
+  set_label (self->tag, self->pending ? text : self->tag_text);
+  if (self->pending)
+    gtk_widget_add_css_class (GTK_WIDGET (self->tag), "pending");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->tag), "pending");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->tag),
+                               self->pending ? _("Written on this workstation; sent when the server is reachable") : NULL);
+}
+
 void
 chevet_chart_row_set_tag (ChevetChartRow *self,
                           const char     *tag)
 {
   g_return_if_fail (CHEVET_IS_CHART_ROW (self));
-  set_label (self->tag, tag);
+
+  g_free (self->tag_text);
+  self->tag_text = g_strdup (tag);
+  update_tag (self);
+}
+
+void
+chevet_chart_row_set_pending (ChevetChartRow *self,
+                              gboolean        pending)
+{
+  g_return_if_fail (CHEVET_IS_CHART_ROW (self));
+
+  self->pending = !!pending;
+  update_tag (self);
+}
+
+gboolean
+chevet_chart_row_get_pending (ChevetChartRow *self)
+{
+  g_return_val_if_fail (CHEVET_IS_CHART_ROW (self), FALSE);
+  return self->pending;
 }
 
 void

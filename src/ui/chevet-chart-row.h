@@ -29,6 +29,10 @@ void        chevet_chart_row_set_title      (ChevetChartRow *self,
 /* A small status pill beside the title ("Completed", "Entered in error"). */
 void        chevet_chart_row_set_tag        (ChevetChartRow *self,
                                              const char     *tag);
+/* "Waiting to be sent": written here, not yet on the server (ChevetChartItem.pending). */
+void        chevet_chart_row_set_pending    (ChevetChartRow *self,
+                                             gboolean        pending);
+gboolean    chevet_chart_row_get_pending    (ChevetChartRow *self);
 void        chevet_chart_row_set_subtitle   (ChevetChartRow *self,
                                              const char     *subtitle);
 /* Dates, people, places: dim and small. */

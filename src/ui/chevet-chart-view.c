@@ -23,9 +23,11 @@
 #include "chevet-chart-row.h"
 #include "chevet-chart-section.h"
 #include "chevet-chart-view.h"
+#include "chevet-note-dialog.h"
 #include "chevet-patient.h"
 #include "chevet-patient-row.h"
 #include "chevet-trend-plot.h"
+#include "chevet-vitals-dialog.h"
 
 /* How many encounters the summary lists. */
 #define SUMMARY_ENCOUNTERS 3
@@ -43,6 +45,9 @@ struct _ChevetChartView
   GCancellable       *series_cancellable;
   /* Encounter id -> GPtrArray of the ChevetChartItem notes written during it (borrowed). */
   GHashTable         *notes_by_encounter;
+  /* Open while a note or vital signs are written; destroyed on lock and clear. */
+  ChevetNoteDialog   *note_dialog;
+  ChevetVitalsDialog *vitals_dialog;
 
   GtkStack           *state_stack;
   GtkSpinner         *spinner;
@@ -79,6 +84,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  OUTBOX_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static const char * const section_names[] = {
   "summary", "problems", "medications", "results", "encounters", "notes", "immunizations",
@@ -212,6 +224,12 @@ update_actions (ChevetChartView *self)
                                  self->chart != NULL && self->trend_code != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chart.reload",
                                  self->patient_id != NULL && self->session != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chart.add-note",
+                                 self->chart != NULL && self->session != NULL &&
+                                 chevet_session_get_unlocked (self->session));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chart.add-vitals",
+                                 self->chart != NULL && self->session != NULL &&
+                                 chevet_session_get_unlocked (self->session));
 }
 
 /* ------------------------------------------------------------------ list rows */
@@ -323,6 +341,7 @@ bind_result (ChevetChartView *self,
   chevet_chart_row_set_meta (row, date);
   chevet_chart_row_set_value (row, value != NULL ? value : "—", chevet_chart_format_unit (o->unit), o->range);
   chevet_chart_row_set_flag (row, o->flag);
+  chevet_chart_row_set_pending (row, o->pending);
   chevet_chart_row_set_activatable (row, o->code != NULL);
 }
 
@@ -382,6 +401,7 @@ bind_note (ChevetChartView *self,
   chevet_chart_row_set_icon (row, "x-office-document-symbolic");
   chevet_chart_row_set_title (row, title);
   chevet_chart_row_set_tag (row, status);
+  chevet_chart_row_set_pending (row, n->pending);
   chevet_chart_row_set_meta (row, meta);
   if (n->extra != NULL)
     chevet_chart_row_set_text (row, n->extra);
@@ -1113,6 +1133,8 @@ chevet_chart_view_clear (ChevetChartView *self)
 
   g_return_if_fail (CHEVET_IS_CHART_VIEW (self));
 
+  /* Before anything else: what was being typed goes with the chart. */
+  chevet_chart_view_close_dialogs (self);
   g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
   had_chart = self->chart != NULL;
@@ -1269,6 +1291,126 @@ reload_action (GtkWidget  *widget,
     chevet_chart_view_load (self, id);
 }
 
+/* Writing: a note, vital signs. The dialogs are modal over the window; on success the
+ * chart is read again (showing what was written, "Waiting to be sent") and
+ * "outbox-changed" says so, for the window's toast and its count of waiting items. */
+
+static void
+on_dialog_destroy (ChevetChartView *self,
+                   GtkWidget       *dialog)
+{
+  if ((GtkWidget *) self->note_dialog == dialog)
+    self->note_dialog = NULL;
+  if ((GtkWidget *) self->vitals_dialog == dialog)
+    self->vitals_dialog = NULL;
+}
+
+static void
+on_note_saved (ChevetChartView *self)
+{
+  reload_action (GTK_WIDGET (self), NULL, NULL);
+  g_signal_emit (self, signals[OUTBOX_CHANGED], 0,
+                 _("Note saved. It will be sent when the server is reachable."));
+}
+
+static void
+on_vitals_saved (ChevetChartView *self)
+{
+  reload_action (GTK_WIDGET (self), NULL, NULL);
+  g_signal_emit (self, signals[OUTBOX_CHANGED], 0,
+                 _("Vital signs saved. They will be sent when the server is reachable."));
+}
+
+static GtkWindow *
+parent_window (ChevetChartView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+}
+
+static void
+add_note_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  ChevetChartView *self = CHEVET_CHART_VIEW (widget);
+  GtkWidget *dialog;
+
+  if (self->chart == NULL || self->session == NULL || !chevet_session_get_unlocked (self->session))
+    return;
+  if (self->note_dialog != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->note_dialog));
+      return;
+    }
+  dialog = chevet_note_dialog_new (parent_window (self), self->session,
+                                   chevet_patient_get_id (self->chart->patient), self->chart->encounters);
+  self->note_dialog = CHEVET_NOTE_DIALOG (dialog);
+  g_signal_connect_object (dialog, "saved", G_CALLBACK (on_note_saved), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dialog, "destroy", G_CALLBACK (on_dialog_destroy), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+add_vitals_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  ChevetChartView *self = CHEVET_CHART_VIEW (widget);
+  GtkWidget *dialog;
+
+  if (self->chart == NULL || self->session == NULL || !chevet_session_get_unlocked (self->session))
+    return;
+  if (self->vitals_dialog != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->vitals_dialog));
+      return;
+    }
+  dialog = chevet_vitals_dialog_new (parent_window (self), self->session,
+                                     chevet_patient_get_id (self->chart->patient), self->chart->encounters);
+  self->vitals_dialog = CHEVET_VITALS_DIALOG (dialog);
+  g_signal_connect_object (dialog, "saved", G_CALLBACK (on_vitals_saved), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dialog, "destroy", G_CALLBACK (on_dialog_destroy), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Wipes and destroys the note and vitals dialogs, if open. */
+void
+chevet_chart_view_close_dialogs (ChevetChartView *self)
+{
+  g_return_if_fail (CHEVET_IS_CHART_VIEW (self));
+
+  if (self->note_dialog != NULL)
+    {
+      ChevetNoteDialog *dialog = g_steal_pointer (&self->note_dialog);
+
+      chevet_note_dialog_wipe (dialog);
+      gtk_window_destroy (GTK_WINDOW (dialog));
+    }
+  if (self->vitals_dialog != NULL)
+    {
+      ChevetVitalsDialog *dialog = g_steal_pointer (&self->vitals_dialog);
+
+      chevet_vitals_dialog_wipe (dialog);
+      gtk_window_destroy (GTK_WINDOW (dialog));
+    }
+}
+
+GtkWindow *
+chevet_chart_view_get_note_dialog (ChevetChartView *self)
+{
+  g_return_val_if_fail (CHEVET_IS_CHART_VIEW (self), NULL);
+  return (GtkWindow *) self->note_dialog;
+}
+
+GtkWindow *
+chevet_chart_view_get_vitals_dialog (ChevetChartView *self)
+{
+  g_return_val_if_fail (CHEVET_IS_CHART_VIEW (self), NULL);
+  return (GtkWindow *) self->vitals_dialog;
+}
+
 static void
 on_view_stack_visible_child_name (ChevetChartView *self,
                                   GParamSpec      *pspec,
@@ -1304,6 +1446,7 @@ chevet_chart_view_dispose (GObject *object)
   g_clear_object (&self->load_cancellable);
   g_cancellable_cancel (self->series_cancellable);
   g_clear_object (&self->series_cancellable);
+  chevet_chart_view_close_dialogs (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CHEVET_TYPE_CHART_VIEW);
   g_clear_pointer (&self->notes_by_encounter, g_hash_table_unref);
   g_clear_pointer (&self->chart, chevet_chart_free);
@@ -1436,6 +1579,15 @@ chevet_chart_view_class_init (ChevetChartViewClass *klass)
   gtk_widget_class_install_action (widget_class, "chart.show-trend", "s", show_trend_action);
   gtk_widget_class_install_action (widget_class, "chart.hide-trend", NULL, hide_trend_action);
   gtk_widget_class_install_action (widget_class, "chart.reload", NULL, reload_action);
+  gtk_widget_class_install_action (widget_class, "chart.add-note", NULL, add_note_action);
+  gtk_widget_class_install_action (widget_class, "chart.add-vitals", NULL, add_vitals_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "chart.add-note", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_V, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "chart.add-vitals", NULL);
+
+  /* Something was written to the outbox; the argument is a sentence for a toast. */
+  signals[OUTBOX_CHANGED] = g_signal_new ("outbox-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_set_css_name (widget_class, "chartview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);

@@ -31,5 +31,11 @@ gboolean     chevet_chart_view_get_loading (ChevetChartView *self);
 const char  *chevet_chart_view_get_section (ChevetChartView *self);
 void         chevet_chart_view_set_section (ChevetChartView *self,
                                             const char      *name);
+/* chart.add-note (Ctrl+N) and chart.add-vitals (Ctrl+Shift+V) open these; NULL when
+ * closed. "outbox-changed" (a sentence for a toast) follows a save. */
+GtkWindow   *chevet_chart_view_get_note_dialog   (ChevetChartView *self);
+GtkWindow   *chevet_chart_view_get_vitals_dialog (ChevetChartView *self);
+/* Wipes and destroys them (lock). */
+void         chevet_chart_view_close_dialogs     (ChevetChartView *self);
 
 G_END_DECLS

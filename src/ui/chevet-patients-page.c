@@ -42,6 +42,7 @@ struct _ChevetPatientsPage
   char              *pending_query;
   char              *query;
   char              *last_sync;        /* NULL until read */
+  gint64             n_waiting;        /* outbox items not yet sent; -1 until read */
   guint              recent_limit;
   guint              sync_timeout;
   gboolean           active;
@@ -52,10 +53,12 @@ struct _ChevetPatientsPage
   AdwHeaderBar      *header_bar;
   AdwWindowTitle    *window_title;
   GtkButton         *lock_button;
+  GtkButton         *sync_button;
   GtkSearchEntry    *search_entry;
   GtkLabel          *count_label;
   GtkSpinner        *spinner;
   GtkLabel          *sync_label;
+  GtkLabel          *waiting_label;
   GtkWidget         *offline_box;
   GtkStack          *content_stack;
   GtkScrolledWindow *scrolled_window;
@@ -254,6 +257,52 @@ update_sync_state (ChevetPatientsPage *self)
       gtk_widget_set_visible (GTK_WIDGET (self->sync_label), FALSE);
     }
   gtk_widget_set_visible (self->offline_box, self->active && !online);
+
+  if (self->active && self->n_waiting > 0)
+    {
+      g_autofree char *text = g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " waiting to be sent",
+                                                         "%" G_GINT64_FORMAT " waiting to be sent",
+                                                         self->n_waiting),
+                                               self->n_waiting);
+
+      gtk_label_set_label (self->waiting_label, text);
+      gtk_widget_set_visible (GTK_WIDGET (self->waiting_label), TRUE);
+    }
+  else
+    {
+      gtk_label_set_label (self->waiting_label, NULL);
+      gtk_widget_set_visible (GTK_WIDGET (self->waiting_label), FALSE);
+    }
+}
+
+static void
+on_count_waiting_done (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  ChevetPatientsPage *self;
+  gint64 n;
+
+  n = chevet_session_count_waiting_finish (CHEVET_SESSION (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = CHEVET_PATIENTS_PAGE (user_data);
+  if (n < 0)
+    g_debug ("counting the outbox failed: %s code %d", g_quark_to_string (error->domain), error->code);
+  self->n_waiting = n;
+  update_sync_state (self);
+}
+
+/* Reads again how many outbox items wait to be sent (something was written). */
+void
+chevet_patients_page_refresh_outbox (ChevetPatientsPage *self)
+{
+  g_return_if_fail (CHEVET_IS_PATIENTS_PAGE (self));
+
+  if (!self->active || self->session == NULL || self->cancellable == NULL)
+    return;
+  chevet_session_count_waiting_async (self->session, self->cancellable, on_count_waiting_done, self);
 }
 
 static void
@@ -292,6 +341,7 @@ on_sync_timeout (gpointer data)
 
   /* Read again: a sync (a later issue) may have run since, here or from chevet-cli. */
   read_last_sync (self);
+  chevet_patients_page_refresh_outbox (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -656,6 +706,8 @@ chevet_patients_page_class_init (ChevetPatientsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, count_label);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, spinner);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, sync_label);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, waiting_label);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, sync_button);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, offline_box);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, content_stack);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, scrolled_window);
@@ -679,6 +731,7 @@ chevet_patients_page_init (ChevetPatientsPage *self)
   g_autoptr(GtkSelectionModel) selection = NULL;
 
   self->recent_limit = 20;
+  self->n_waiting = -1;
   self->show_end_title_buttons = TRUE;
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -814,6 +867,7 @@ chevet_patients_page_reload (ChevetPatientsPage *self)
     self->cancellable = g_cancellable_new ();
   start_search (self);
   read_last_sync (self);
+  chevet_patients_page_refresh_outbox (self);
   if (self->sync_timeout == 0)
     self->sync_timeout = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, SYNC_REFRESH_SECONDS,
                                                      on_sync_timeout, self, NULL);
@@ -844,6 +898,7 @@ chevet_patients_page_reset (ChevetPatientsPage *self)
   g_clear_pointer (&self->pending_query, g_free);
   g_clear_pointer (&self->pending_recent, g_ptr_array_unref);
   g_clear_pointer (&self->last_sync, g_free);
+  self->n_waiting = -1;
   set_searching (self, FALSE);
   set_query (self, NULL);
 

@@ -26,6 +26,7 @@ void           chevet_patients_page_set_network_monitor (ChevetPatientsPage *sel
                                                          GNetworkMonitor    *monitor);
 void           chevet_patients_page_reload              (ChevetPatientsPage *self);
 void           chevet_patients_page_refresh_recent      (ChevetPatientsPage *self);
+void           chevet_patients_page_refresh_outbox      (ChevetPatientsPage *self);
 void           chevet_patients_page_reset               (ChevetPatientsPage *self);
 void           chevet_patients_page_focus_search        (ChevetPatientsPage *self);
 gboolean       chevet_patients_page_focus_list          (ChevetPatientsPage *self);

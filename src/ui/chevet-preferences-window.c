@@ -6,6 +6,14 @@
  * the application follows style-variant (AdwStyleManager), the window follows
  * recent-patients-limit; auto-lock-minutes is only stored for now (the automatic lock
  * itself is a later issue).
+ *
+ * The Server page edits the workspace's ChevetServerSettings through the session's
+ * worker (they live in the encrypted store, never in GSettings): it is filled when the
+ * window is given an unlocked session, and emptied when the session locks. Saving
+ * validates first (chevet_server_settings_save); an error marks the field its code
+ * names and keeps what was typed. Secrets are never shown back: a saved token or client
+ * secret shows as "Set", an empty field keeps it, typing replaces it. "Test connection"
+ * is the sync engine's slot (server.test-connection), disabled until it lands.
  */
 #define G_LOG_DOMAIN "chevet-preferences"
 
@@ -14,17 +22,51 @@
 #include <glib/gi18n.h>
 
 #include "chevet-preferences-window.h"
+#include "chevet-server-settings.h"
+#include "chevet-session.h"
 
 struct _ChevetPreferencesWindow
 {
   AdwPreferencesWindow  parent_instance;
 
   GSettings            *settings;
+  ChevetSession        *session;
+  GCancellable         *cancellable;
+  ChevetServerSettings *loaded;       /* as saved; NULL when none is */
+  char                 *ca_pem;       /* the CA bundle chosen or loaded */
+  GtkFileChooserNative *ca_chooser;
+  GHashTable           *type_switches; /* type name -> GtkSwitch */
+  gboolean              server_busy;
 
   AdwComboRow          *style_row;
   AdwActionRow         *auto_lock_row;
   GtkAdjustment        *auto_lock_adjustment;
   GtkAdjustment        *recent_adjustment;
+
+  AdwPreferencesPage   *server_page;
+  AdwPreferencesGroup  *locked_group;
+  AdwPreferencesGroup  *connection_group;
+  AdwPreferencesGroup  *auth_group;
+  AdwPreferencesGroup  *scope_group;
+  AdwPreferencesGroup  *buttons_group;
+  AdwEntryRow          *url_row;
+  AdwActionRow         *ca_row;
+  GtkButton            *ca_button;
+  GtkButton            *ca_clear_button;
+  GtkLabel             *connection_error_label;
+  AdwComboRow          *auth_row;
+  AdwEntryRow          *token_row;
+  GtkLabel             *token_set_label;
+  AdwEntryRow          *token_url_row;
+  AdwEntryRow          *client_id_row;
+  AdwEntryRow          *client_secret_row;
+  GtkLabel             *client_secret_set_label;
+  GtkLabel             *auth_error_label;
+  AdwEntryRow          *scope_row;
+  AdwExpanderRow       *types_row;
+  GtkLabel             *scope_error_label;
+  GtkButton            *server_save_button;
+  GtkButton            *test_connection_button;
 };
 
 enum {
@@ -82,6 +124,475 @@ update_auto_lock_subtitle (ChevetPreferencesWindow *self)
   adw_action_row_set_subtitle (self->auto_lock_row, subtitle);
 }
 
+/* ------------------------------------------------------------------ server */
+
+static void
+clear_server_errors (ChevetPreferencesWindow *self)
+{
+  GtkWidget *fields[] = {
+    GTK_WIDGET (self->url_row), GTK_WIDGET (self->ca_row), GTK_WIDGET (self->token_row),
+    GTK_WIDGET (self->token_url_row), GTK_WIDGET (self->client_id_row),
+    GTK_WIDGET (self->client_secret_row), GTK_WIDGET (self->scope_row), GTK_WIDGET (self->types_row),
+  };
+  GtkLabel *labels[] = { self->connection_error_label, self->auth_error_label, self->scope_error_label };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      gtk_widget_remove_css_class (fields[i], "error");
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (fields[i]), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+      gtk_accessible_reset_state (GTK_ACCESSIBLE (fields[i]), GTK_ACCESSIBLE_STATE_INVALID);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    {
+      gtk_label_set_label (labels[i], NULL);
+      gtk_widget_set_visible (GTK_WIDGET (labels[i]), FALSE);
+    }
+}
+
+/* Marks the field @error's code names, and says why under its group. */
+static void
+show_server_error (ChevetPreferencesWindow *self,
+                   const GError            *error)
+{
+  GtkWidget *field = NULL;
+  GtkLabel *label = self->connection_error_label;
+
+  if (error->domain == CHEVET_SERVER_SETTINGS_ERROR)
+    switch ((ChevetServerSettingsError) error->code)
+      {
+      case CHEVET_SERVER_SETTINGS_ERROR_URL:
+        field = GTK_WIDGET (self->url_row);
+        break;
+      case CHEVET_SERVER_SETTINGS_ERROR_CA:
+        field = GTK_WIDGET (self->ca_row);
+        break;
+      case CHEVET_SERVER_SETTINGS_ERROR_TOKEN:
+        field = GTK_WIDGET (self->token_row);
+        label = self->auth_error_label;
+        break;
+      case CHEVET_SERVER_SETTINGS_ERROR_TOKEN_URL:
+        field = GTK_WIDGET (self->token_url_row);
+        label = self->auth_error_label;
+        break;
+      case CHEVET_SERVER_SETTINGS_ERROR_CLIENT_ID:
+        field = GTK_WIDGET (self->client_id_row);
+        label = self->auth_error_label;
+        break;
+      case CHEVET_SERVER_SETTINGS_ERROR_CLIENT_SECRET:
+        field = GTK_WIDGET (self->client_secret_row);
+        label = self->auth_error_label;
+        break;
+      case CHEVET_SERVER_SETTINGS_ERROR_PATIENT_SCOPE:
+        field = GTK_WIDGET (self->scope_row);
+        label = self->scope_error_label;
+        break;
+      case CHEVET_SERVER_SETTINGS_ERROR_RESOURCE_TYPES:
+        field = GTK_WIDGET (self->types_row);
+        label = self->scope_error_label;
+        break;
+      case CHEVET_SERVER_SETTINGS_ERROR_DAMAGED:
+      default:
+        break;
+      }
+  if (field != NULL)
+    {
+      gtk_widget_add_css_class (field, "error");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (field), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, error->message, -1);
+      gtk_accessible_update_state (GTK_ACCESSIBLE (field), GTK_ACCESSIBLE_STATE_INVALID,
+                                   GTK_ACCESSIBLE_INVALID_TRUE, -1);
+    }
+  gtk_label_set_label (label, error->message);
+  gtk_widget_set_visible (GTK_WIDGET (label), TRUE);
+}
+
+static void
+update_auth_rows (ChevetPreferencesWindow *self)
+{
+  guint auth = adw_combo_row_get_selected (self->auth_row);
+  gboolean token_saved = self->loaded != NULL &&
+                         chevet_server_settings_get_auth (self->loaded) == CHEVET_SERVER_AUTH_BEARER;
+  gboolean secret_saved = self->loaded != NULL &&
+                          chevet_server_settings_get_auth (self->loaded) == CHEVET_SERVER_AUTH_CLIENT_CREDENTIALS;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->token_row), auth == CHEVET_SERVER_AUTH_BEARER);
+  gtk_widget_set_visible (GTK_WIDGET (self->token_url_row), auth == CHEVET_SERVER_AUTH_CLIENT_CREDENTIALS);
+  gtk_widget_set_visible (GTK_WIDGET (self->client_id_row), auth == CHEVET_SERVER_AUTH_CLIENT_CREDENTIALS);
+  gtk_widget_set_visible (GTK_WIDGET (self->client_secret_row), auth == CHEVET_SERVER_AUTH_CLIENT_CREDENTIALS);
+  /* "Set" while a saved secret would be kept: the field is empty. */
+  gtk_widget_set_visible (GTK_WIDGET (self->token_set_label),
+                          token_saved && *gtk_editable_get_text (GTK_EDITABLE (self->token_row)) == '\0');
+  gtk_widget_set_visible (GTK_WIDGET (self->client_secret_set_label),
+                          secret_saved && *gtk_editable_get_text (GTK_EDITABLE (self->client_secret_row)) == '\0');
+}
+
+static void
+on_auth_row_selected (ChevetPreferencesWindow *self)
+{
+  update_auth_rows (self);
+}
+
+static void
+update_ca_row (ChevetPreferencesWindow *self)
+{
+  g_autofree char *subtitle = NULL;
+
+  if (self->ca_pem == NULL)
+    subtitle = g_strdup (_("The system's trusted authorities"));
+  else
+    {
+      guint n = chevet_server_settings_count_certificates (self->ca_pem, NULL);
+
+      subtitle = g_strdup_printf (ngettext ("%u certificate", "%u certificates", n), n);
+    }
+  adw_action_row_set_subtitle (self->ca_row, subtitle);
+  gtk_widget_set_visible (GTK_WIDGET (self->ca_clear_button), self->ca_pem != NULL);
+}
+
+static void
+set_server_sensitive (ChevetPreferencesWindow *self)
+{
+  gboolean unlocked = self->session != NULL && chevet_session_get_unlocked (self->session);
+  GtkWidget *groups[] = {
+    GTK_WIDGET (self->connection_group), GTK_WIDGET (self->auth_group),
+    GTK_WIDGET (self->scope_group), GTK_WIDGET (self->buttons_group),
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (groups); i++)
+    {
+      gtk_widget_set_visible (groups[i], unlocked);
+      gtk_widget_set_sensitive (groups[i], !self->server_busy);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->locked_group), !unlocked);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.save", unlocked && !self->server_busy);
+  /* The sync engine's slot. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.test-connection", FALSE);
+}
+
+/* Shows @settings (NULL: nothing saved yet); secrets only as "Set". */
+static void
+fill_server (ChevetPreferencesWindow *self,
+             ChevetServerSettings    *settings)
+{
+  g_autoptr(ChevetServerSettings) defaults = chevet_server_settings_new ();
+  ChevetServerSettings *shown = settings != NULL ? settings : defaults;
+  const char * const *types = chevet_server_settings_get_resource_types (shown);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_clear_pointer (&self->loaded, chevet_server_settings_free);
+  self->loaded = settings != NULL ? chevet_server_settings_copy (settings) : NULL;
+  g_clear_pointer (&self->ca_pem, g_free);
+  self->ca_pem = g_strdup (chevet_server_settings_get_ca_pem (shown));
+
+  gtk_editable_set_text (GTK_EDITABLE (self->url_row), settings != NULL ? chevet_server_settings_get_base_url (shown) : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->token_row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->client_secret_row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->token_url_row),
+                         chevet_server_settings_get_token_url (shown) ? chevet_server_settings_get_token_url (shown) : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->client_id_row),
+                         chevet_server_settings_get_client_id (shown) ? chevet_server_settings_get_client_id (shown) : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->scope_row),
+                         chevet_server_settings_get_patient_scope (shown) ? chevet_server_settings_get_patient_scope (shown) : "");
+  adw_combo_row_set_selected (self->auth_row, chevet_server_settings_get_auth (shown));
+
+  g_hash_table_iter_init (&iter, self->type_switches);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    gtk_switch_set_active (value, g_strv_contains (types, key));
+
+  update_ca_row (self);
+  update_auth_rows (self);
+  clear_server_errors (self);
+}
+
+/* Everything typed goes: on lock, and before the window goes. */
+static void
+wipe_server (ChevetPreferencesWindow *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->ca_chooser != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->ca_chooser, self);
+      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->ca_chooser));
+      g_clear_object (&self->ca_chooser);
+    }
+  self->server_busy = FALSE;
+  fill_server (self, NULL);
+}
+
+static void
+on_server_loaded (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(ChevetPreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChevetServerSettings) settings = NULL;
+
+  settings = chevet_session_load_server_settings_finish (CHEVET_SESSION (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->cancellable);
+  self->server_busy = FALSE;
+  set_server_sensitive (self);
+  fill_server (self, settings);
+  if (error != NULL)
+    {
+      g_debug ("server settings could not be read: %s %d", g_quark_to_string (error->domain), error->code);
+      show_server_error (self, error);
+    }
+}
+
+static void
+load_server (ChevetPreferencesWindow *self)
+{
+  wipe_server (self);
+  if (self->session == NULL || !chevet_session_get_unlocked (self->session))
+    {
+      set_server_sensitive (self);
+      return;
+    }
+  self->cancellable = g_cancellable_new ();
+  self->server_busy = TRUE;
+  set_server_sensitive (self);
+  chevet_session_load_server_settings_async (self->session, self->cancellable, on_server_loaded,
+                                             g_object_ref (self));
+}
+
+static void
+on_session_unlocked (ChevetPreferencesWindow *self)
+{
+  load_server (self);
+}
+
+static void
+on_server_saved (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(ChevetPreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  chevet_session_save_server_settings_finish (CHEVET_SESSION (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->cancellable);
+  self->server_busy = FALSE;
+  set_server_sensitive (self);
+  if (error != NULL)
+    {
+      /* Never the message: it names a field, not a value, but keep the log plain. */
+      g_debug ("server settings refused: %s %d", g_quark_to_string (error->domain), error->code);
+      show_server_error (self, error);
+      return;
+    }
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (_("Server settings saved")));
+  /* Read back what was saved: the secrets leave the fields. */
+  load_server (self);
+}
+
+static ChevetServerSettings *
+collect_server (ChevetPreferencesWindow *self)
+{
+  ChevetServerSettings *s = self->loaded != NULL ? chevet_server_settings_copy (self->loaded)
+                                                 : chevet_server_settings_new ();
+  ChevetServerAuth saved_auth = self->loaded != NULL ? chevet_server_settings_get_auth (self->loaded)
+                                                     : CHEVET_SERVER_AUTH_NONE;
+  g_autoptr(GPtrArray) types = g_ptr_array_new ();
+  const char *token = gtk_editable_get_text (GTK_EDITABLE (self->token_row));
+  const char *secret = gtk_editable_get_text (GTK_EDITABLE (self->client_secret_row));
+  const char * const *supported = chevet_server_settings_supported_resource_types ();
+
+  chevet_server_settings_set_base_url (s, g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->url_row)))));
+  chevet_server_settings_set_ca_pem (s, self->ca_pem);
+  switch (adw_combo_row_get_selected (self->auth_row))
+    {
+    case CHEVET_SERVER_AUTH_BEARER:
+      /* Empty: keep the saved token. */
+      if (*token == '\0' && saved_auth == CHEVET_SERVER_AUTH_BEARER)
+        token = chevet_server_settings_get_token (self->loaded);
+      chevet_server_settings_set_auth_bearer (s, token);
+      break;
+    case CHEVET_SERVER_AUTH_CLIENT_CREDENTIALS:
+      if (*secret == '\0' && saved_auth == CHEVET_SERVER_AUTH_CLIENT_CREDENTIALS)
+        secret = chevet_server_settings_get_client_secret (self->loaded);
+      chevet_server_settings_set_auth_client_credentials (s, gtk_editable_get_text (GTK_EDITABLE (self->token_url_row)),
+                                                          gtk_editable_get_text (GTK_EDITABLE (self->client_id_row)),
+                                                          secret);
+      break;
+    default:
+      chevet_server_settings_set_auth_none (s);
+      break;
+    }
+  chevet_server_settings_set_patient_scope (s, gtk_editable_get_text (GTK_EDITABLE (self->scope_row)));
+  for (guint i = 0; supported[i] != NULL; i++)
+    {
+      GtkSwitch *sw = g_hash_table_lookup (self->type_switches, supported[i]);
+
+      if (sw != NULL && gtk_switch_get_active (sw))
+        g_ptr_array_add (types, (gpointer) supported[i]);
+    }
+  g_ptr_array_add (types, NULL);
+  chevet_server_settings_set_resource_types (s, (const char * const *) types->pdata);
+  return s;
+}
+
+static void
+server_save_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  ChevetPreferencesWindow *self = CHEVET_PREFERENCES_WINDOW (widget);
+  g_autoptr(ChevetServerSettings) settings = NULL;
+
+  if (self->session == NULL || !chevet_session_get_unlocked (self->session) || self->server_busy)
+    return;
+  clear_server_errors (self);
+  settings = collect_server (self);
+  self->cancellable = g_cancellable_new ();
+  self->server_busy = TRUE;
+  set_server_sensitive (self);
+  chevet_session_save_server_settings_async (self->session, settings, self->cancellable, on_server_saved,
+                                             g_object_ref (self));
+}
+
+/* server.test-connection: the sync engine's slot; disabled until it lands. */
+static void
+server_test_connection_action (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *parameter)
+{
+}
+
+static void
+on_ca_loaded (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(ChevetPreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  if (!g_file_load_contents_finish (G_FILE (source), result, &contents, &length, NULL, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      clear_server_errors (self);
+      show_server_error (self, error);
+      return;
+    }
+  clear_server_errors (self);
+  if (!g_utf8_validate (contents, length, NULL) ||
+      chevet_server_settings_count_certificates (contents, &error) == 0)
+    {
+      g_autoptr(GError) ca_error = error != NULL ? g_steal_pointer (&error)
+                                                 : g_error_new_literal (CHEVET_SERVER_SETTINGS_ERROR,
+                                                                        CHEVET_SERVER_SETTINGS_ERROR_CA,
+                                                                        _("The file holds no certificate"));
+      show_server_error (self, ca_error);
+      return;
+    }
+  g_free (self->ca_pem);
+  self->ca_pem = g_steal_pointer (&contents);
+  update_ca_row (self);
+}
+
+static void
+on_ca_chooser_response (ChevetPreferencesWindow *self,
+                        int                      response,
+                        GtkFileChooserNative    *chooser)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  g_signal_handlers_disconnect_by_data (chooser, self);
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
+  g_clear_object (&self->ca_chooser);
+  if (file == NULL)
+    return;
+  /* A small local file; what it holds is checked when it arrives. */
+  g_file_load_contents_async (file, NULL, on_ca_loaded, g_object_ref (self));
+}
+
+static void
+on_ca_button_clicked (ChevetPreferencesWindow *self)
+{
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  if (self->ca_chooser != NULL)
+    return;
+  self->ca_chooser = gtk_file_chooser_native_new (_("Choose the Clinic Certificate Authority"), GTK_WINDOW (self),
+                                                  GTK_FILE_CHOOSER_ACTION_OPEN, _("_Choose"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->ca_chooser), TRUE);
+  gtk_file_filter_set_name (filter, _("PEM certificates"));
+  gtk_file_filter_add_suffix (filter, "pem");
+  gtk_file_filter_add_suffix (filter, "crt");
+  gtk_file_filter_add_mime_type (filter, "application/x-x509-ca-cert");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->ca_chooser), filter);
+  g_signal_connect_swapped (self->ca_chooser, "response", G_CALLBACK (on_ca_chooser_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->ca_chooser));
+}
+
+static void
+on_ca_clear_clicked (ChevetPreferencesWindow *self)
+{
+  g_clear_pointer (&self->ca_pem, g_free);
+  update_ca_row (self);
+}
+
+static void
+build_type_switches (ChevetPreferencesWindow *self)
+{
+  const char * const *supported = chevet_server_settings_supported_resource_types ();
+
+  self->type_switches = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; supported[i] != NULL; i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *sw = gtk_switch_new ();
+      /* Translators: the accessible name of a switch; %s is a FHIR resource type */
+      g_autofree char *a11y = g_strdup_printf (_("Sync %s resources"), supported[i]);
+
+      /* FHIR type names are not translated. */
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), supported[i]);
+      gtk_widget_set_valign (sw, GTK_ALIGN_CENTER);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (sw), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), sw);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), sw);
+      adw_expander_row_add_row (self->types_row, row);
+      g_hash_table_insert (self->type_switches, (gpointer) supported[i], sw);
+    }
+}
+
+/* The session whose server settings the Server page edits (NULL: none, the page says
+ * the workspace is locked). */
+void
+chevet_preferences_window_set_session (ChevetPreferencesWindow *self,
+                                       ChevetSession           *session)
+{
+  g_return_if_fail (CHEVET_IS_PREFERENCES_WINDOW (self));
+  g_return_if_fail (session == NULL || CHEVET_IS_SESSION (session));
+
+  if (self->session == session)
+    return;
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_func (self->session, on_session_unlocked, self);
+  g_set_object (&self->session, session);
+  if (session != NULL)
+    g_signal_connect_object (session, "notify::unlocked", G_CALLBACK (on_session_unlocked), self,
+                             G_CONNECT_SWAPPED);
+  load_server (self);
+}
+
+gboolean
+chevet_preferences_window_get_server_busy (ChevetPreferencesWindow *self)
+{
+  g_return_val_if_fail (CHEVET_IS_PREFERENCES_WINDOW (self), FALSE);
+  return self->server_busy;
+}
+
 static void
 chevet_preferences_window_constructed (GObject *object)
 {
@@ -109,7 +620,15 @@ chevet_preferences_window_dispose (GObject *object)
 {
   ChevetPreferencesWindow *self = (ChevetPreferencesWindow *) object;
 
+  if (self->type_switches != NULL)
+    wipe_server (self);
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_func (self->session, on_session_unlocked, self);
+  g_clear_object (&self->session);
   gtk_widget_dispose_template (GTK_WIDGET (self), CHEVET_TYPE_PREFERENCES_WINDOW);
+  g_clear_pointer (&self->type_switches, g_hash_table_unref);
+  g_clear_pointer (&self->loaded, chevet_server_settings_free);
+  g_clear_pointer (&self->ca_pem, g_free);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (chevet_preferences_window_parent_class)->dispose (object);
@@ -173,12 +692,47 @@ chevet_preferences_window_class_init (ChevetPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, auto_lock_row);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, auto_lock_adjustment);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, recent_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, server_page);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, locked_group);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, connection_group);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, auth_group);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, scope_group);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, buttons_group);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, url_row);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, ca_row);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, ca_button);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, ca_clear_button);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, connection_error_label);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, auth_row);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, token_row);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, token_set_label);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, token_url_row);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, client_id_row);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, client_secret_row);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, client_secret_set_label);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, auth_error_label);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, scope_row);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, types_row);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, scope_error_label);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, server_save_button);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, test_connection_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_auth_row_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_ca_button_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_ca_clear_clicked);
+
+  gtk_widget_class_install_action (widget_class, "server.save", NULL, server_save_action);
+  gtk_widget_class_install_action (widget_class, "server.test-connection", NULL, server_test_connection_action);
 }
 
 static void
 chevet_preferences_window_init (ChevetPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  build_type_switches (self);
+  g_signal_connect_object (self->token_row, "changed", G_CALLBACK (update_auth_rows), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->client_secret_row, "changed", G_CALLBACK (update_auth_rows), self, G_CONNECT_SWAPPED);
+  fill_server (self, NULL);
+  set_server_sensitive (self);
 }
 
 GtkWidget *

@@ -5,6 +5,8 @@
 
 #include <adwaita.h>
 
+#include "chevet-session.h"
+
 G_BEGIN_DECLS
 
 #define CHEVET_TYPE_PREFERENCES_WINDOW (chevet_preferences_window_get_type ())
@@ -13,5 +15,9 @@ G_DECLARE_FINAL_TYPE (ChevetPreferencesWindow, chevet_preferences_window, CHEVET
 GtkWidget *chevet_preferences_window_new          (GtkWindow               *parent,
                                                    GSettings               *settings);
 GSettings *chevet_preferences_window_get_settings (ChevetPreferencesWindow *self);
+void       chevet_preferences_window_set_session  (ChevetPreferencesWindow *self,
+                                                   ChevetSession           *session);
+/* TRUE while server settings are being read or saved. */
+gboolean   chevet_preferences_window_get_server_busy (ChevetPreferencesWindow *self);
 
 G_END_DECLS

@@ -23,6 +23,8 @@
 #include <string.h>
 
 #include "chevet-chart.h"
+#include "chevet-outbox.h"
+#include "chevet-server-settings.h"
 #include "chevet-session.h"
 #include "chevet-store.h"
 
@@ -664,6 +666,289 @@ chevet_session_get_meta_finish (ChevetSession  *self,
                                 GError        **error)
 {
   return session_call_finish (self, result, chevet_session_get_meta_async, error);
+}
+
+/* The outbox: what is written here, saved at once in the chart and queued for the server */
+
+typedef struct
+{
+  char         *patient_id;
+  char         *encounter_id;
+  char         *text;        /* note text: wiped when freed */
+  ChevetVitals *vitals;
+  guint         confirmed;
+  char         *author;
+} AddData;
+
+static void
+add_data_free (AddData *data)
+{
+  g_free (data->patient_id);
+  g_free (data->encounter_id);
+  if (data->text != NULL)
+    {
+      sodium_memzero (data->text, strlen (data->text));
+      g_free (data->text);
+    }
+  g_clear_pointer (&data->vitals, chevet_vitals_free);
+  g_free (data->author);
+  g_free (data);
+}
+
+static gpointer
+add_note_call (ChevetStore  *store,
+               gpointer      user_data,
+               GError      **error)
+{
+  AddData *data = user_data;
+
+  return chevet_outbox_add_note (store, data->patient_id, data->encounter_id, data->text,
+                                 data->author, error);
+}
+
+/* Saves a progress note (chevet_outbox_add_note) as the unlocked account; the result
+ * is the new ChevetOutboxItem. */
+void
+chevet_session_add_note_async (ChevetSession       *self,
+                               const char          *patient_id,
+                               const char          *encounter_id,
+                               const char          *text,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  AddData *data;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (patient_id != NULL);
+  g_return_if_fail (text != NULL);
+
+  data = g_new0 (AddData, 1);
+  data->patient_id = g_strdup (patient_id);
+  data->encounter_id = g_strdup (encounter_id);
+  data->text = g_strdup (text);
+  data->author = g_strdup (self->account);
+  session_call (self, chevet_session_add_note_async, add_note_call, data,
+                (GDestroyNotify) add_data_free, g_object_unref, cancellable, callback, user_data);
+}
+
+ChevetOutboxItem *
+chevet_session_add_note_finish (ChevetSession  *self,
+                                GAsyncResult   *result,
+                                GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_add_note_async, error);
+}
+
+static gpointer
+add_vitals_call (ChevetStore  *store,
+                 gpointer      user_data,
+                 GError      **error)
+{
+  AddData *data = user_data;
+
+  return chevet_outbox_add_vitals (store, data->patient_id, data->encounter_id, data->vitals,
+                                   data->confirmed, data->author, error);
+}
+
+/* Saves a set of vital signs (chevet_outbox_add_vitals) with the warnings in
+ * @confirmed_warnings confirmed; the result is a GPtrArray of ChevetOutboxItem. */
+void
+chevet_session_add_vitals_async (ChevetSession       *self,
+                                 const char          *patient_id,
+                                 const char          *encounter_id,
+                                 const ChevetVitals  *vitals,
+                                 guint                confirmed_warnings,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  AddData *data;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (patient_id != NULL);
+  g_return_if_fail (vitals != NULL);
+
+  data = g_new0 (AddData, 1);
+  data->patient_id = g_strdup (patient_id);
+  data->encounter_id = g_strdup (encounter_id);
+  data->vitals = chevet_vitals_copy (vitals);
+  data->confirmed = confirmed_warnings;
+  data->author = g_strdup (self->account);
+  session_call (self, chevet_session_add_vitals_async, add_vitals_call, data,
+                (GDestroyNotify) add_data_free, (GDestroyNotify) g_ptr_array_unref,
+                cancellable, callback, user_data);
+}
+
+GPtrArray *
+chevet_session_add_vitals_finish (ChevetSession  *self,
+                                  GAsyncResult   *result,
+                                  GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_add_vitals_async, error);
+}
+
+static gpointer
+list_outbox_call (ChevetStore  *store,
+                  gpointer      data,
+                  GError      **error)
+{
+  return chevet_outbox_list (store, error);
+}
+
+/* Every outbox item, oldest first (a GListModel of ChevetOutboxItem). */
+void
+chevet_session_list_outbox_async (ChevetSession       *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+
+  session_call (self, chevet_session_list_outbox_async, list_outbox_call, NULL, NULL,
+                g_object_unref, cancellable, callback, user_data);
+}
+
+GListModel *
+chevet_session_list_outbox_finish (ChevetSession  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_list_outbox_async, error);
+}
+
+static gpointer
+count_waiting_call (ChevetStore  *store,
+                    gpointer      data,
+                    GError      **error)
+{
+  gint64 n = chevet_outbox_count_waiting (store, error);
+  gint64 *result;
+
+  if (n < 0)
+    return NULL;
+  result = g_new (gint64, 1);
+  *result = n;
+  return result;
+}
+
+/* How many items the sync engine still has to send (waiting or sending). */
+void
+chevet_session_count_waiting_async (ChevetSession       *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+
+  session_call (self, chevet_session_count_waiting_async, count_waiting_call, NULL, NULL,
+                g_free, cancellable, callback, user_data);
+}
+
+/* -1 with @error set on failure. */
+gint64
+chevet_session_count_waiting_finish (ChevetSession  *self,
+                                     GAsyncResult   *result,
+                                     GError        **error)
+{
+  g_autofree gint64 *n = session_call_finish (self, result, chevet_session_count_waiting_async, error);
+
+  return n != NULL ? *n : -1;
+}
+
+/* Server settings */
+
+typedef struct
+{
+  ChevetServerSettings *settings;  /* NULL: none saved yet */
+} LoadedSettings;
+
+static void
+loaded_settings_free (LoadedSettings *loaded)
+{
+  g_clear_pointer (&loaded->settings, chevet_server_settings_free);
+  g_free (loaded);
+}
+
+static gpointer
+load_settings_call (ChevetStore  *store,
+                    gpointer      data,
+                    GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  LoadedSettings *loaded = g_new0 (LoadedSettings, 1);
+
+  loaded->settings = chevet_server_settings_load (store, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      loaded_settings_free (loaded);
+      return NULL;
+    }
+  return loaded;
+}
+
+void
+chevet_session_load_server_settings_async (ChevetSession       *self,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+
+  session_call (self, chevet_session_load_server_settings_async, load_settings_call, NULL, NULL,
+                (GDestroyNotify) loaded_settings_free, cancellable, callback, user_data);
+}
+
+/* The saved settings, or NULL: with @error on failure, without when none are saved. */
+ChevetServerSettings *
+chevet_session_load_server_settings_finish (ChevetSession  *self,
+                                            GAsyncResult   *result,
+                                            GError        **error)
+{
+  LoadedSettings *loaded = session_call_finish (self, result, chevet_session_load_server_settings_async, error);
+  ChevetServerSettings *settings;
+
+  if (loaded == NULL)
+    return NULL;
+  settings = g_steal_pointer (&loaded->settings);
+  loaded_settings_free (loaded);
+  return settings;
+}
+
+static gpointer
+save_settings_call (ChevetStore  *store,
+                    gpointer      data,
+                    GError      **error)
+{
+  if (!chevet_server_settings_save (data, store, error))
+    return NULL;
+  return GINT_TO_POINTER (TRUE);
+}
+
+/* Validates and saves (chevet_server_settings_save); nothing is written when a field
+ * is wrong, and the error's code names it. */
+void
+chevet_session_save_server_settings_async (ChevetSession              *self,
+                                           const ChevetServerSettings *settings,
+                                           GCancellable               *cancellable,
+                                           GAsyncReadyCallback         callback,
+                                           gpointer                    user_data)
+{
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (settings != NULL);
+
+  session_call (self, chevet_session_save_server_settings_async, save_settings_call,
+                chevet_server_settings_copy (settings), (GDestroyNotify) chevet_server_settings_free,
+                NULL, cancellable, callback, user_data);
+}
+
+gboolean
+chevet_session_save_server_settings_finish (ChevetSession  *self,
+                                            GAsyncResult   *result,
+                                            GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_save_server_settings_async, error) != NULL;
 }
 
 void

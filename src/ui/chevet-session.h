@@ -83,6 +83,60 @@ char          *chevet_session_get_meta_finish    (ChevetSession        *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
 
+/* The outbox (chevet-outbox.h), as the unlocked account. */
+void              chevet_session_add_note_async      (ChevetSession        *self,
+                                                      const char           *patient_id,
+                                                      const char           *encounter_id,
+                                                      const char           *text,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+ChevetOutboxItem *chevet_session_add_note_finish     (ChevetSession        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+void              chevet_session_add_vitals_async    (ChevetSession        *self,
+                                                      const char           *patient_id,
+                                                      const char           *encounter_id,
+                                                      const ChevetVitals   *vitals,
+                                                      guint                 confirmed_warnings,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+GPtrArray        *chevet_session_add_vitals_finish   (ChevetSession        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+void              chevet_session_list_outbox_async   (ChevetSession        *self,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+GListModel       *chevet_session_list_outbox_finish  (ChevetSession        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+void              chevet_session_count_waiting_async (ChevetSession        *self,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+gint64            chevet_session_count_waiting_finish (ChevetSession       *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+/* Server settings (chevet-server-settings.h). */
+void                  chevet_session_load_server_settings_async  (ChevetSession              *self,
+                                                                  GCancellable               *cancellable,
+                                                                  GAsyncReadyCallback         callback,
+                                                                  gpointer                    user_data);
+ChevetServerSettings *chevet_session_load_server_settings_finish (ChevetSession              *self,
+                                                                  GAsyncResult               *result,
+                                                                  GError                    **error);
+void                  chevet_session_save_server_settings_async  (ChevetSession              *self,
+                                                                  const ChevetServerSettings *settings,
+                                                                  GCancellable               *cancellable,
+                                                                  GAsyncReadyCallback         callback,
+                                                                  gpointer                    user_data);
+gboolean              chevet_session_save_server_settings_finish (ChevetSession              *self,
+                                                                  GAsyncResult               *result,
+                                                                  GError                    **error);
+
 void           chevet_session_lock               (ChevetSession        *self);
 gboolean       chevet_session_has_pending        (ChevetSession        *self);
 

@@ -25,6 +25,7 @@
 #include "chevet-chart.h"
 #include "chevet-chart-print.h"
 #include "chevet-chart-view.h"
+#include "chevet-outbox-window.h"
 #include "chevet-patient.h"
 #include "chevet-patients-page.h"
 #include "chevet-store.h"
@@ -39,6 +40,7 @@ struct _ChevetWindow
   GSettings            *settings;
 
   GtkFileChooserNative *export_chooser;
+  GtkWidget            *outbox_window;
   AdwToast             *toast;
 
   AdwToastOverlay      *toast_overlay;
@@ -153,11 +155,20 @@ close_export_chooser (ChevetWindow *self)
   g_clear_object (&self->export_chooser);
 }
 
-/* Back to the list and no patient: on lock, before anything else is shown. */
+static void
+close_outbox_window (ChevetWindow *self)
+{
+  if (self->outbox_window != NULL)
+    gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->outbox_window)));
+}
+
+/* Back to the list and no patient: on lock, before anything else is shown. The note
+ * and vitals dialogs go with the chart (chevet_chart_view_clear wipes them). */
 static void
 clear_chart (ChevetWindow *self)
 {
   close_export_chooser (self);
+  close_outbox_window (self);
   if (self->toast != NULL)
     adw_toast_dismiss (self->toast);
   g_clear_object (&self->toast);
@@ -196,6 +207,73 @@ on_patients_page_patient_activated (ChevetWindow  *self,
 }
 
 static void
+on_chart_view_outbox_changed (ChevetWindow *self,
+                              const char   *message)
+{
+  show_toast (self, message);
+  chevet_patients_page_refresh_outbox (self->patients_page);
+  if (self->outbox_window != NULL)
+    chevet_outbox_window_reload (CHEVET_OUTBOX_WINDOW (self->outbox_window));
+}
+
+static void
+on_outbox_window_destroy (ChevetWindow *self,
+                          GtkWidget    *window)
+{
+  if (self->outbox_window == window)
+    self->outbox_window = NULL;
+}
+
+static void
+show_outbox_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  ChevetWindow *self = CHEVET_WINDOW (widget);
+
+  if (!chevet_session_get_unlocked (self->session))
+    return;
+  if (self->outbox_window == NULL)
+    {
+      self->outbox_window = chevet_outbox_window_new (GTK_WINDOW (self), self->session);
+      g_signal_connect_object (self->outbox_window, "destroy", G_CALLBACK (on_outbox_window_destroy),
+                               self, G_CONNECT_SWAPPED);
+    }
+  gtk_window_present (GTK_WINDOW (self->outbox_window));
+}
+
+/* win.sync: the slot the sync engine fills. Disabled until then (update_page). */
+static void
+sync_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+}
+
+/* Ctrl+N and Ctrl+Shift+V wherever the focus is, as Alt+1…7 (the chart view's own keys
+ * work only inside it). */
+static gboolean
+chart_shortcut (GtkWidget *widget,
+                GVariant  *args,
+                gpointer   user_data)
+{
+  ChevetWindow *self = CHEVET_WINDOW (widget);
+  const char *action = g_variant_get_string (args, NULL);
+
+  if (chevet_chart_view_get_chart (self->chart_view) == NULL)
+    return FALSE;
+  return gtk_widget_activate_action (GTK_WIDGET (self->chart_view), action, NULL);
+}
+
+/* The outbox window while it is open (for tests and tutorials). */
+GtkWindow *
+chevet_window_get_outbox_window (ChevetWindow *self)
+{
+  g_return_val_if_fail (CHEVET_IS_WINDOW (self), NULL);
+  return (GtkWindow *) self->outbox_window;
+}
+
+static void
 on_back_button_clicked (ChevetWindow *self)
 {
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->patients_page));
@@ -215,6 +293,9 @@ update_page (ChevetWindow *self)
     page = "missing";
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", unlocked);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-outbox", unlocked);
+  /* The sync engine's slot: nothing to do until it lands. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", unlocked);
   update_chart_actions (self);
 
@@ -449,6 +530,7 @@ chevet_window_dispose (GObject *object)
   ChevetWindow *self = (ChevetWindow *) object;
 
   close_export_chooser (self);
+  close_outbox_window (self);
   g_clear_object (&self->toast);
   gtk_widget_dispose_template (GTK_WIDGET (self), CHEVET_TYPE_WINDOW);
   g_clear_object (&self->session);
@@ -564,6 +646,11 @@ chevet_window_class_init (ChevetWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.print", NULL, print_action);
   gtk_widget_class_install_action (widget_class, "win.export-pdf", NULL, export_pdf_action);
   gtk_widget_class_install_action (widget_class, "win.show-section", "s", show_section_action);
+  gtk_widget_class_install_action (widget_class, "win.show-outbox", NULL, show_outbox_action);
+  gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, chart_shortcut, "s", "chart.add-note");
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_V, GDK_CONTROL_MASK | GDK_SHIFT_MASK, chart_shortcut,
+                                "s", "chart.add-vitals");
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.lock", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
@@ -625,6 +712,8 @@ chevet_window_init (ChevetWindow *self)
 
   g_signal_connect_object (self->chart_view, "notify::chart",
                            G_CALLBACK (on_chart_view_chart_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->chart_view, "outbox-changed",
+                           G_CALLBACK (on_chart_view_outbox_changed), self, G_CONNECT_SWAPPED);
   update_chart_title (self);
 
   if (DEVELOPMENT)

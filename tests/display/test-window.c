@@ -1382,7 +1382,7 @@ test_shortcuts_window (void)
   g_autoptr(GSList) objects = gtk_builder_get_objects (builder);
   g_autoptr(GString) all = g_string_new (" ");
   const char *expected[] = {
-    "<ctrl>f", "<ctrl>l", "<ctrl>p", "<ctrl>comma", "<ctrl>q", "<ctrl>question",
+    "<ctrl>f", "<ctrl>l", "<ctrl>p", "<ctrl>n", "<ctrl><shift>v", "<ctrl>comma", "<ctrl>q", "<ctrl>question",
     "<alt>1", "<alt>2", "<alt>3", "<alt>4", "<alt>5", "<alt>6", "<alt>7",
   };
   GSList *l;
