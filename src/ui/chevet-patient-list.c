@@ -16,8 +16,9 @@
  *
  * A new search (or clear, on lock) starts a new generation: every outstanding page query
  * is cancelled and, should one come back anyway, dropped by its generation number. The
- * rows shown stay until the new search's first page arrives, then all are replaced at
- * once, so typing does not make the list blink.
+ * rows shown stay until the new search's first page arrives, then all change at once, so
+ * typing does not make the list blink: the first page's items are refilled in place (the
+ * rows a view shows at the top only redraw) and the rest is replaced by one items-changed.
  */
 #define G_LOG_DOMAIN "chevet-patient-list"
 
@@ -161,6 +162,21 @@ chevet_patient_item_fill (ChevetPatientItem *self,
       g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_PATIENT]);
       g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_ACTIVATABLE]);
     }
+  g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_LOADED]);
+}
+
+/* A new search reuses the rows on screen: the item stays, its patient changes. */
+static void
+chevet_patient_item_refill (ChevetPatientItem *self,
+                            ChevetPatient     *patient)
+{
+  gboolean was_activatable = self->patient != NULL;
+
+  self->loaded = TRUE;
+  if (g_set_object (&self->patient, patient))
+    g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_PATIENT]);
+  if (was_activatable != (patient != NULL))
+    g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_ACTIVATABLE]);
   g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_LOADED]);
 }
 
@@ -649,7 +665,10 @@ chevet_patient_list_set_session (ChevetPatientList *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
 }
 
-/* Replaces every row, in one items-changed. */
+/* Replaces every row. The items of the first page are kept and refilled with the new
+ * patients, so the rows a view shows at the top (where a search leaves it) stay and only
+ * redraw: a view rebuilds a row only where the item changed. Everything past them is
+ * replaced in one items-changed. */
 static void
 replace (ChevetPatientList *self,
          const char        *text,
@@ -658,8 +677,13 @@ replace (ChevetPatientList *self,
 {
   guint old_n = self->n_items;
   gboolean text_changed = g_strcmp0 (self->text, text) != 0;
+  g_autoptr(GPtrArray) kept = NULL;
+  Page *old_first = lookup_page (self, 0);
+  guint n_kept = 0;
 
   self->generation++;
+  if (old_first != NULL && first_page != NULL && n_items > 0)
+    kept = g_ptr_array_ref (old_first->items);
   drop_all_pages (self);
   g_free (self->text);
   self->text = g_strdup (text);
@@ -670,15 +694,28 @@ replace (ChevetPatientList *self,
       Page *page = page_new (self, 0);
       guint i;
 
+      n_kept = kept != NULL ? MIN (kept->len, page->len) : 0;
       for (i = 0; i < page->len; i++)
-        chevet_patient_item_fill (g_ptr_array_index (page->items, i),
-                                  i < first_page->len ? g_ptr_array_index (first_page, i) : NULL);
+        {
+          ChevetPatient *patient = i < first_page->len ? g_ptr_array_index (first_page, i) : NULL;
+
+          if (i < n_kept)
+            {
+              ChevetPatientItem *placeholder = g_ptr_array_index (page->items, i);
+
+              g_ptr_array_index (page->items, i) = g_object_ref (g_ptr_array_index (kept, i));
+              g_object_unref (placeholder);
+              chevet_patient_item_refill (g_ptr_array_index (page->items, i), patient);
+            }
+          else
+            chevet_patient_item_fill (g_ptr_array_index (page->items, i), patient);
+        }
       page->state = PAGE_LOADED;
       add_page (self, page);
     }
 
-  if (old_n > 0 || n_items > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, n_items);
+  if (old_n > n_kept || n_items > n_kept)
+    g_list_model_items_changed (G_LIST_MODEL (self), n_kept, old_n - n_kept, n_items - n_kept);
   if (old_n != n_items)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
   if (text_changed)
