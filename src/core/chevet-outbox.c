@@ -791,7 +791,7 @@ load_item (ChevetStore  *store,
     chevet_store_set_sql_error (store, error);
   else
     g_set_error (error, CHEVET_OUTBOX_ERROR, CHEVET_OUTBOX_ERROR_NOT_FOUND,
-                 _("Outbox item %" G_GINT64_FORMAT " is no longer in the outbox"), seq);
+                 _("Outbox item %lld is no longer in the outbox"), (long long) seq);
   sqlite3_reset (stmt);
   return item;
 }
@@ -1219,8 +1219,8 @@ wrong_state (ChevetOutboxItem  *item,
 {
   /* Translators: %s is a state name: waiting, sending, sent, conflict or failed */
   g_set_error (error, CHEVET_OUTBOX_ERROR, CHEVET_OUTBOX_ERROR_WRONG_STATE,
-               _("Outbox item %" G_GINT64_FORMAT " cannot change from the state “%s”"),
-               item->seq, state_names[item->state]);
+               _("Outbox item %lld cannot change from the state “%s”"),
+               (long long) item->seq, state_names[item->state]);
   return FALSE;
 }
 

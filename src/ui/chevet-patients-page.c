@@ -260,10 +260,10 @@ update_sync_state (ChevetPatientsPage *self)
 
   if (self->active && self->n_waiting > 0)
     {
-      g_autofree char *text = g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " waiting to be sent",
-                                                         "%" G_GINT64_FORMAT " waiting to be sent",
+      g_autofree char *text = g_strdup_printf (ngettext ("%lld waiting to be sent",
+                                                         "%lld waiting to be sent",
                                                          self->n_waiting),
-                                               self->n_waiting);
+                                               (long long) self->n_waiting);
 
       gtk_label_set_label (self->waiting_label, text);
       gtk_widget_set_visible (GTK_WIDGET (self->waiting_label), TRUE);
