@@ -31,6 +31,7 @@ struct _ChevetUnlockPage
   GtkLabel      *error_label;
   GtkButton     *unlock_button;
   GtkStack      *button_stack;
+  GtkSpinner    *spinner;
 };
 
 enum {
@@ -71,6 +72,7 @@ set_busy (ChevetUnlockPage *self,
   /* The rows stay sensitive (a focused GtkText turned insensitive misses its focus-out,
    * GTK #5845): the disabled action is what prevents a second attempt. */
   gtk_stack_set_visible_child_name (self->button_stack, busy ? "spinner" : "label");
+  gtk_spinner_set_spinning (self->spinner, busy);
   gtk_accessible_update_state (GTK_ACCESSIBLE (self->unlock_button),
                                GTK_ACCESSIBLE_STATE_BUSY, busy,
                                -1);
@@ -299,6 +301,7 @@ chevet_unlock_page_class_init (ChevetUnlockPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChevetUnlockPage, error_label);
   gtk_widget_class_bind_template_child (widget_class, ChevetUnlockPage, unlock_button);
   gtk_widget_class_bind_template_child (widget_class, ChevetUnlockPage, button_stack);
+  gtk_widget_class_bind_template_child (widget_class, ChevetUnlockPage, spinner);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_account_row_entry_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_passphrase_row_entry_activated);
