@@ -864,6 +864,7 @@ handle_request (SoupServer        *server,
   const char *method = soup_server_message_get_method (msg);
   const char *raw_query = g_uri_get_query (soup_server_message_get_uri (msg));
   SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
+  const char *accept;
   g_autofree char *line = g_strdup_printf ("%s %s%s%s", method, path, raw_query ? "?" : "",
                                            raw_query ? raw_query : "");
   ChevetTestServerRequestHook hook;
@@ -924,8 +925,9 @@ handle_request (SoupServer        *server,
       resp.status = SOUP_STATUS_OK;
     }
 
-  response_apply (msg, &resp, resp.body != NULL
-                  && soup_header_contains (soup_message_headers_get_list (h, "Accept-Encoding"), "gzip"));
+  accept = soup_message_headers_get_list (h, "Accept-Encoding");
+  response_apply (msg, &resp, resp.body != NULL && accept != NULL
+                  && soup_header_contains (accept, "gzip"));
   response_clear (&resp);
   if (faulty && (fault.kind == CHEVET_TEST_FAULT_SLOW || fault.kind == CHEVET_TEST_FAULT_DROP))
     defer (self, msg, fault.kind, fault.param);
