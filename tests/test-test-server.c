@@ -390,6 +390,11 @@ test_search_filters (Fixture *f, gconstpointer data)
   g_autoptr(Reply) strict = request (f, "GET", "/Patient?unknown-param=1", NULL,
                                      "Prefer", "handling=strict", NULL);
   g_autoptr(Reply) bad_date = request (f, "GET", "/Patient?_lastUpdated=gtyesterday", NULL, NULL);
+  g_autoptr(Reply) subjects = request (f, "GET", "/Condition?subject=chv-pat-000001,Patient/chv-pat-000002&_summary=count", NULL, NULL);
+  g_autoptr(Reply) subject1 = request (f, "GET", "/Condition?subject=Patient/chv-pat-000001&_summary=count", NULL, NULL);
+  g_autoptr(Reply) subject2 = request (f, "GET", "/Condition?patient=chv-pat-000002&_summary=count", NULL, NULL);
+  g_autoptr(Reply) tagged = NULL;
+  g_autoptr(GError) error = NULL;
 
   g_assert_cmpuint (bundle_n_entries (reply_object (ids)), ==, 2);
   g_assert_cmpuint (bundle_n_entries (reply_object (mrn)), ==, 1);
@@ -401,6 +406,18 @@ test_search_filters (Fixture *f, gconstpointer data)
   g_assert_cmpuint (strict->status, ==, 400);
   g_assert_cmpstr (json_object_get_string_member (reply_object (strict), "resourceType"), ==, "OperationOutcome");
   g_assert_cmpuint (bad_date->status, ==, 400);
+  /* a comma is an OR */
+  g_assert_cmpint (json_object_get_int_member (reply_object (subjects), "total"), ==,
+                   json_object_get_int_member (reply_object (subject1), "total")
+                   + json_object_get_int_member (reply_object (subject2), "total"));
+  g_assert_true (chevet_test_server_put_resource (f->server,
+    "{\"resourceType\":\"Patient\",\"id\":\"tagged\",\"meta\":{\"tag\":[{\"system\":\"urn:t\",\"code\":\"demo\"}]}}",
+    &error));
+  g_assert_no_error (error);
+  tagged = request (f, "GET", "/Patient?_tag=urn:t%7Cdemo", NULL, NULL);
+  g_assert_cmpuint (bundle_n_entries (reply_object (tagged)), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (entry_resource (bundle_entry (reply_object (tagged), 0)), "id"),
+                   ==, "tagged");
 }
 
 /* Offset paging over the live list: a delete between two pages makes one resource

@@ -926,7 +926,7 @@ fhir_history (ChevetTestServer *self,
       if (v->deleted)
         g_string_append_printf (entries, ",\"request\":{\"method\":\"DELETE\",\"url\":\"%s/%s\"}",
                                 r->type, r->id);
-      else if (v->created)
+      else if (g_str_equal (v->method, "POST"))
         g_string_append_printf (entries, ",\"request\":{\"method\":\"POST\",\"url\":\"%s\"}",
                                 r->type);
       else
@@ -939,7 +939,7 @@ fhir_history (ChevetTestServer *self,
                               v->vid, modified);
     }
   self_url = self_link (self, req);
-  if (matched > (guint64) s.offset + s.count)
+  if (s.count > 0 && matched > (guint64) s.offset + s.count)
     next_url = next_link (self, req, s.offset + s.count, s.count);
   body = bundle_new ("history", -1, self_url, next_url, entries);
   response_set_json (resp, SOUP_STATUS_OK, body);
@@ -1063,7 +1063,7 @@ fhir_create (ChevetTestServer *self,
       return;
     }
   id = server_new_id (self, type);
-  v = server_store (self, type, id, text, len, json_node_get_object (node));
+  v = server_store (self, "POST", type, id, text, len, json_node_get_object (node));
   response_set_version (self, resp, SOUP_STATUS_CREATED, v);
   set_location (self, resp, v);
 }
@@ -1114,7 +1114,7 @@ fhir_update (ChevetTestServer *self,
     }
   if (!check_if_match (self, soup_message_headers_get_one (req->headers, "If-Match"), r, resp))
     return;
-  v = server_store (self, type, id, text, len, json_node_get_object (node));
+  v = server_store (self, "PUT", type, id, text, len, json_node_get_object (node));
   response_set_version (self, resp, live ? SOUP_STATUS_OK : SOUP_STATUS_CREATED, v);
   if (!live)
     set_location (self, resp, v);
@@ -1346,8 +1346,8 @@ fhir_transaction (ChevetTestServer *self,
         }
       node = server_parse_resource (p->text->str, p->text->len, p->type, NULL);
       g_assert (node != NULL);  /* same text, checked above, but for references */
-      p->done = server_store (self, p->type, p->id, p->text->str, p->text->len,
-                              json_node_get_object (node));
+      p->done = server_store (self, p->create ? "POST" : "PUT", p->type, p->id,
+                              p->text->str, p->text->len, json_node_get_object (node));
     }
 
   for (guint a = 0; a < plan->len; a++)

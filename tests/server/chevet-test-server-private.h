@@ -19,6 +19,7 @@ typedef struct {
   Resource *resource;      /* not owned */
   guint     vid;
   gint64    last_updated;  /* ms since the epoch, UTC */
+  const char *method;      /* "POST", "PUT" or "DELETE": how it was written */
   gboolean  deleted;
   gboolean  created;       /* the first version, or the first after a delete */
   char     *json;          /* NULL when deleted */
@@ -131,8 +132,10 @@ Resource   *server_lookup          (ChevetTestServer  *self,
 char       *server_new_id          (ChevetTestServer  *self,
                                     const char        *type);
 /* Stores @text (one resource of @type whose parse is @root) as a new version of @id,
- * with the server's id and meta written into the stored text. */
+ * with the server's id and meta written into the stored text. @method (static) is what
+ * history will show: "POST" or "PUT". */
 Version    *server_store           (ChevetTestServer  *self,
+                                    const char        *method,
                                     const char        *type,
                                     const char        *id,
                                     const char        *text,

@@ -490,13 +490,15 @@ server_ensure_resource (ChevetTestServer *self,
 static Version *
 add_version (ChevetTestServer *self,
              Resource         *r,
-             gboolean          deleted)
+             const char       *method)
 {
+  gboolean deleted = g_str_equal (method, "DELETE");
   Version *v = g_new0 (Version, 1);
   Version *prev = r->versions->len > 0 ? resource_current (r) : NULL;
 
   v->resource = r;
   v->vid = prev != NULL ? prev->vid + 1 : 1;
+  v->method = method;
   v->deleted = deleted;
   v->created = !deleted && (prev == NULL || prev->deleted);
   v->last_updated = server_now (self);
@@ -507,6 +509,7 @@ add_version (ChevetTestServer *self,
 
 Version *
 server_store (ChevetTestServer *self,
+              const char       *method,
               const char       *type,
               const char       *id,
               const char       *text,
@@ -514,7 +517,7 @@ server_store (ChevetTestServer *self,
               JsonObject       *root)
 {
   Resource *r = server_ensure_resource (self, type, id);
-  Version *v = add_version (self, r, FALSE);
+  Version *v = add_version (self, r, method);
   g_autoptr(GString) stored = NULL;
   g_autoptr(GString) quoted_id = g_string_new (NULL);
   g_autoptr(JsonNode) meta_node = NULL;
@@ -534,7 +537,10 @@ server_store (ChevetTestServer *self,
   if (json_object_has_member (root, "meta"))
     meta_node = json_node_copy (json_object_get_member (root, "meta"));
   else
-    meta_node = json_node_init_object (json_node_alloc (), json_object_new ());
+    {
+      meta_node = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (meta_node, json_object_new ());
+    }
   meta = json_node_get_object (meta_node);
   json_object_set_string_member (meta, "versionId", vid);
   json_object_set_string_member (meta, "lastUpdated", instant);
@@ -556,7 +562,7 @@ server_delete (ChevetTestServer *self,
                Resource         *r)
 {
   g_assert (!resource_current (r)->deleted);
-  return add_version (self, r, TRUE);
+  return add_version (self, r, "DELETE");
 }
 
 /* ---------------------------------------------------------------- request handling */
@@ -729,7 +735,7 @@ response_to_wire (SoupServerMessage *msg)
   g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_response_body (msg));
 
   g_string_append_printf (s, "HTTP/1.1 %u %s\r\n", soup_server_message_get_status (msg),
-                          soup_status_get_phrase (soup_server_message_get_status (msg)));
+                          soup_server_message_get_reason_phrase (msg));
   soup_message_headers_iter_init (&iter, h);
   while (soup_message_headers_iter_next (&iter, &name, &value))
     if (g_ascii_strcasecmp (name, "Content-Length") != 0)
@@ -968,6 +974,10 @@ server_thread (gpointer data)
           uris = soup_server_get_uris (self->soup);
           self->port = g_uri_get_port (uris->data);
           g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+          /* before any request can need them */
+          self->origin = g_strdup_printf ("https://127.0.0.1:%u", self->port);
+          self->base_url = g_strconcat (self->origin, "/fhir", NULL);
+          self->token_url = g_strconcat (self->origin, "/auth/token", NULL);
         }
     }
   signal_started (self, error);
@@ -1101,10 +1111,6 @@ chevet_test_server_new (const char          *dir,
                    "The test server could not start: %s", self->start_error->message);
       return NULL;  /* finalize joins the thread */
     }
-
-  self->origin = g_strdup_printf ("https://127.0.0.1:%u", self->port);
-  self->base_url = g_strconcat (self->origin, "/fhir", NULL);
-  self->token_url = g_strconcat (self->origin, "/auth/token", NULL);
   return g_steal_pointer (&self);
 }
 
@@ -1164,7 +1170,8 @@ put_locked (ChevetTestServer  *self,
                    "The resource has no id");
       return FALSE;
     }
-  server_store (self, json_object_get_string_member (root, "resourceType"), id, text, len, root);
+  server_store (self, "PUT", json_object_get_string_member (root, "resourceType"), id, text, len,
+                root);
   return TRUE;
 }
 
