@@ -63,4 +63,15 @@ gboolean       chevet_import_delete_resource (ChevetStore *self,
                                              const char   *id,
                                              GError      **error);
 
+/* A Bundle (or one resource) of @length bytes, inside the caller's transaction, as
+ * chevet_import_put_resource; @out_root (may be NULL) receives the parsed document,
+ * read-only, so the caller can read links without parsing it again (chevet-sync.c). */
+gboolean       chevet_import_put_bundle     (ChevetStore        *self,
+                                             const char         *text,
+                                             gsize               length,
+                                             const char         *where,
+                                             ChevetImportStats  *stats,
+                                             JsonNode          **out_root,
+                                             GError            **error);
+
 G_END_DECLS
