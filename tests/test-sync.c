@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/wait.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <json-glib/json-glib.h>
 
@@ -411,6 +413,8 @@ test_fault_stall (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_get_monotonic_time () - start, <, 20 * G_USEC_PER_SEC);
 }
 
+static guint fresh_sync_requests (Fixture *f);
+
 /* ------------------------------------------------------------------ stop and resume */
 
 typedef struct {
@@ -441,7 +445,6 @@ test_cancel_then_resume (Fixture *f, gconstpointer data)
   Stopper s = { cancellable, 0, 9 };
   g_autoptr(ChevetSync) stopped = new_sync (f);
   g_autoptr(ChevetSync) resumed = NULL;
-  g_autoptr(ChevetSync) full = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *task = NULL;
   guint resumed_requests;
@@ -460,22 +463,182 @@ test_cancel_then_resume (Fixture *f, gconstpointer data)
   assert_cache_equals_server (f);
   g_assert_null (chevet_store_dup_meta (f->store, "sync.task", NULL));
   /* a full run from scratch needs more requests than the resumed one */
-  {
-    g_autofree char *path = NULL;
-    ChevetStore *other = test_store_new (&path);
-    ChevetStore *mine = f->store;
-    g_autofree char *parent = g_path_get_dirname (path);
+  g_assert_cmpuint (resumed_requests, <, fresh_sync_requests (f));
+}
 
-    f->store = other;
-    save_settings (f, NULL);
-    chevet_test_server_reset_log (f->server);
-    full = run_sync_ok (f);
-    g_assert_cmpuint (resumed_requests, <, chevet_test_server_get_request_count (f->server));
-    g_clear_object (&full);
-    f->store = mine;
-    g_assert_finalize_object (other);
-    test_rm_rf (parent);
-  }
+/* ------------------------------------------------------------------ chevet-cli sync */
+
+typedef struct {
+  GPid  pid;
+  guint searches;
+  guint kill_at;
+  gboolean killed;
+} Killer;
+
+static void
+kill_child_on_search (ChevetTestServer *server,
+                      const char       *method,
+                      const char       *path,
+                      const char       *query,
+                      guint             number,
+                      gpointer          user_data)
+{
+  Killer *k = user_data;
+
+  if (k->pid > 0 && !k->killed && g_str_equal (method, "GET") && g_str_equal (path, "/fhir/Observation")
+      && query != NULL && strstr (query, "_summary") == NULL && ++k->searches == k->kill_at)
+    {
+      kill (k->pid, SIGKILL);
+      k->killed = TRUE;
+    }
+}
+
+static char *
+write_passphrase (Fixture *f)
+{
+  g_autofree char *parent = g_path_get_dirname (f->store_path);
+  char *file = g_build_filename (parent, "passphrase", NULL);
+
+  g_assert_true (g_file_set_contents (file, TEST_PASSPHRASE "\n", -1, NULL));
+  g_chmod (file, 0600);
+  return file;
+}
+
+/* Runs chevet-cli sync; returns the child's wait status, its stderr in @err. */
+static int
+cli_sync (Fixture  *f,
+          Killer   *killer,
+          char    **err)
+{
+  g_autofree char *pass = write_passphrase (f);
+  const char *cli = g_getenv ("CHEVET_CLI");
+  const char *argv[] = { cli, "sync", "--workspace", f->store_path, "--account", TEST_ACCOUNT,
+                         "--passphrase-file", pass, NULL };
+  g_autoptr(GError) error = NULL;
+  int err_fd;
+  int status;
+  GPid pid;
+  g_autoptr(GIOChannel) channel = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                           NULL, NULL, &pid, NULL, NULL, &err_fd, &error));
+  g_assert_no_error (error);
+  if (killer != NULL)
+    killer->pid = pid;
+  channel = g_io_channel_unix_new (err_fd);
+  g_io_channel_set_close_on_unref (channel, TRUE);
+  g_io_channel_read_to_end (channel, &text, NULL, NULL);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  if (killer != NULL)
+    killer->pid = 0;
+  *err = g_steal_pointer (&text);
+  return status;
+}
+
+static void
+bad_bearer (ChevetServerSettings *s, Fixture *f)
+{
+  chevet_server_settings_set_auth_bearer (s, "not-the-token");
+}
+
+static void
+no_ca (ChevetServerSettings *s, Fixture *f);
+
+static void
+test_cli_sync (Fixture *f, gconstpointer data)
+{
+  g_autofree char *err = NULL;
+  int status;
+
+  if (g_getenv ("CHEVET_CLI") == NULL)
+    {
+      g_test_skip ("CHEVET_CLI is not set");
+      return;
+    }
+  status = cli_sync (f, NULL, &err);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  g_assert_nonnull (strstr (err, "Patients:"));
+  g_assert_nonnull (strstr (err, "Done:"));
+  g_assert_nonnull (strstr (err, "/s"));
+  assert_cache_equals_server (f);
+  g_clear_pointer (&err, g_free);
+
+  save_settings (f, no_ca);
+  status = cli_sync (f, NULL, &err);
+  g_assert_cmpint (WEXITSTATUS (status), ==, 4);
+  g_assert_nonnull (strstr (err, "not trusted"));
+  g_clear_pointer (&err, g_free);
+
+  chevet_test_server_set_bearer_token (f->server, "the-token");
+  save_settings (f, bad_bearer);
+  status = cli_sync (f, NULL, &err);
+  g_assert_cmpint (WEXITSTATUS (status), ==, 5);
+  g_assert_null (strstr (err, "not-the-token"));
+  g_clear_pointer (&err, g_free);
+
+  chevet_test_server_set_bearer_token (f->server, NULL);
+  save_settings (f, NULL);
+  chevet_test_server_add_fault (f->server, CHEVET_TEST_FAULT_INVALID_BODY, "/fhir/metadata", 1, 0);
+  status = cli_sync (f, NULL, &err);
+  g_assert_cmpint (WEXITSTATUS (status), ==, 7);
+}
+
+/* How many requests a first sync from scratch takes, in a second workspace. */
+static guint
+fresh_sync_requests (Fixture *f)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *parent = NULL;
+  ChevetStore *other = test_store_new (&path);
+  ChevetStore *mine = f->store;
+  g_autoptr(ChevetSync) full = NULL;
+  guint n;
+
+  parent = g_path_get_dirname (path);
+  f->store = other;
+  save_settings (f, NULL);
+  chevet_test_server_reset_log (f->server);
+  full = run_sync_ok (f);
+  n = chevet_test_server_get_request_count (f->server);
+  g_clear_object (&full);
+  f->store = mine;
+  g_assert_finalize_object (other);
+  test_rm_rf (parent);
+  return n;
+}
+
+static void
+test_cli_killed_then_resumed (Fixture *f, gconstpointer data)
+{
+  Killer killer = { 0, 0, 3, FALSE };
+  g_autofree char *err = NULL;
+  g_autofree char *task = NULL;
+  g_autoptr(ChevetSync) resumed = NULL;
+  guint resumed_requests;
+  int status;
+
+  if (g_getenv ("CHEVET_CLI") == NULL)
+    {
+      g_test_skip ("CHEVET_CLI is not set");
+      return;
+    }
+  chevet_test_server_set_request_hook (f->server, kill_child_on_search, &killer);
+  status = cli_sync (f, &killer, &err);
+  chevet_test_server_set_request_hook (f->server, NULL, NULL);
+  g_assert_true (killer.killed);
+  g_assert_true (WIFSIGNALED (status));
+  g_assert_cmpint (WTERMSIG (status), ==, SIGKILL);
+  task = chevet_store_dup_meta (f->store, "sync.task", NULL);
+  g_assert_cmpstr (task, ==, "Observation");
+
+  chevet_test_server_reset_log (f->server);
+  resumed = run_sync_ok (f);
+  resumed_requests = chevet_test_server_get_request_count (f->server);
+  assert_cache_equals_server (f);
+  g_assert_cmpuint (resumed_requests, <, fresh_sync_requests (f));
 }
 
 /* ------------------------------------------------------------------ TLS */
@@ -905,6 +1068,8 @@ main (int argc, char *argv[])
   ADD ("fault/invalid-body-names-where-cache-unchanged", test_fault_invalid_body, 8);
   ADD ("fault/stall-beyond-timeout", test_fault_stall, 4);
   ADD ("resume/cancel-after-page-then-resume", test_cancel_then_resume, 30);
+  ADD ("resume/cli-killed-then-resumed", test_cli_killed_then_resumed, 40);
+  ADD ("cli/sync-exit-codes-and-progress", test_cli_sync, 6);
   g_test_add_data_func ("/sync/tls/expired-rejected", GUINT_TO_POINTER (CHEVET_TEST_CERT_EXPIRED), test_tls_rejected);
   g_test_add_data_func ("/sync/tls/wrong-host-rejected", GUINT_TO_POINTER (CHEVET_TEST_CERT_WRONG_HOST), test_tls_rejected);
   g_test_add_data_func ("/sync/tls/unknown-ca-rejected", GUINT_TO_POINTER (CHEVET_TEST_CERT_UNKNOWN_CA), test_tls_rejected);
