@@ -914,6 +914,196 @@ test_outbox_refused_and_features_off (Fixture *f, gconstpointer data)
   g_assert_cmpuint (server_count_with_uuid (f, "DocumentReference", chevet_outbox_item_get_uuid (note)), ==, 1);
 }
 
+/* A note already on the server as @server_id (version 1) whose author chose "keep mine"
+ * in an earlier conflict: waiting, as an update with If-Match: W/"1". Built by hand, as
+ * only a conflict makes an update. */
+static ChevetOutboxItem *
+add_update_item (Fixture    *f,
+                 const char *server_id)
+{
+  g_autoptr(ChevetOutboxItem) note = add_note (f);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *theirs = NULL;
+  g_autofree char *json = NULL;
+  ChevetOutboxItem *item = chevet_outbox_next_waiting (f->store, &error);
+  const char *body;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (chevet_outbox_item_get_uuid (item), ==, chevet_outbox_item_get_uuid (note));
+  body = chevet_outbox_item_get_body (item);
+  g_assert_true (g_str_has_prefix (body, "{\"resourceType\":\"DocumentReference\","));
+  /* the server's copy says something else than ours */
+  json = g_strdup_printf ("{\"resourceType\":\"DocumentReference\",\"id\":\"%s\","
+                          "\"description\":\"server wording\",%s", server_id,
+                          body + strlen ("{\"resourceType\":\"DocumentReference\","));
+  g_assert_true (chevet_test_server_put_resource (f->server, json, &error));
+  g_assert_no_error (error);
+  theirs = chevet_test_server_dup_resource_json (f->server, "DocumentReference", server_id);
+  g_assert_true (chevet_outbox_mark_sending (f->store, item, &error));
+  g_assert_true (chevet_outbox_mark_conflict (f->store, item, theirs, &error));
+  g_assert_no_error (error);
+  g_assert_true (chevet_outbox_resolve_conflict (f->store, item, CHEVET_OUTBOX_KEEP_MINE, &error));
+  g_assert_no_error (error);
+  g_assert_true (chevet_outbox_item_is_update (item));
+  g_assert_cmpstr (chevet_outbox_item_get_base_version (item), ==, "1");
+  return item;
+}
+
+static ChevetOutboxItem *
+reread_item (Fixture          *f,
+             ChevetOutboxItem *item)
+{
+  g_autoptr(GListModel) items = chevet_outbox_list (f->store, NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(ChevetOutboxItem) it = g_list_model_get_item (items, i);
+
+      if (chevet_outbox_item_get_seq (it) == chevet_outbox_item_get_seq (item))
+        return g_steal_pointer (&it);
+    }
+  g_assert_not_reached ();
+  return NULL;
+}
+
+static const char *
+last_if_match (Fixture    *f,
+               const char *line)
+{
+  g_autoptr(GPtrArray) log = chevet_test_server_dup_log (f->server);
+  static char value[64];
+
+  value[0] = '\0';
+  for (guint i = 0; i < log->len; i++)
+    {
+      ChevetTestRequest *r = g_ptr_array_index (log, i);
+
+      if (g_str_equal (r->line, line))
+        g_strlcpy (value, r->if_match != NULL ? r->if_match : "", sizeof value);
+    }
+  return value;
+}
+
+static void
+test_outbox_conflict_412 (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ChevetSync) first = run_sync_ok (f);
+  g_autoptr(ChevetSync) second = NULL;
+  g_autoptr(ChevetSync) third = NULL;
+  g_autoptr(ChevetSync) fourth = NULL;
+  g_autoptr(ChevetSync) fifth = NULL;
+  g_autoptr(ChevetOutboxItem) mine = add_update_item (f, "srv-conflict");
+  g_autoptr(ChevetOutboxItem) other = NULL;
+  g_autoptr(ChevetOutboxItem) now = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *server_v2 = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *chart = NULL;
+
+  /* someone edits it on the server meanwhile: version 2 */
+  put_modified (f->server, "DocumentReference", "srv-conflict");
+  server_v2 = chevet_test_server_dup_resource_json (f->server, "DocumentReference", "srv-conflict");
+  chevet_test_server_reset_log (f->server);
+  second = run_sync_ok (f);
+  g_assert_cmpstr (last_if_match (f, "PUT /fhir/DocumentReference/srv-conflict"), ==, "W/\"1\"");
+  now = reread_item (f, mine);
+  g_assert_cmpint (chevet_outbox_item_get_state (now), ==, CHEVET_OUTBOX_STATE_CONFLICT);
+  g_assert_cmpstr (chevet_outbox_item_get_server_json (now), ==, server_v2);
+  g_assert_cmpstr (chevet_outbox_item_get_server_version (now), ==, "2");
+  g_assert_cmpuint (chevet_sync_get_sent (second), ==, 0);
+  /* nothing overwritten: the server keeps its version 2, our copy stays in the chart */
+  after = chevet_test_server_dup_resource_json (f->server, "DocumentReference", "srv-conflict");
+  g_assert_cmpstr (after, ==, server_v2);
+  g_assert_nonnull (chevet_store_dup_resource_json (f->store, "DocumentReference",
+                                                    chevet_outbox_item_get_local_id (now), NULL));
+  g_assert_true (chevet_outbox_is_pending (f->store, "DocumentReference",
+                                           chevet_outbox_item_get_local_id (now)));
+
+  /* keep mine: a PUT with If-Match: W/"2", accepted */
+  g_assert_true (chevet_outbox_resolve_conflict (f->store, now, CHEVET_OUTBOX_KEEP_MINE, &error));
+  g_assert_no_error (error);
+  chevet_test_server_reset_log (f->server);
+  third = run_sync_ok (f);
+  g_assert_cmpstr (last_if_match (f, "PUT /fhir/DocumentReference/srv-conflict"), ==, "W/\"2\"");
+  g_assert_cmpuint (chevet_sync_get_sent (third), ==, 1);
+  g_clear_object (&now);
+  now = reread_item (f, mine);
+  g_assert_cmpint (chevet_outbox_item_get_state (now), ==, CHEVET_OUTBOX_STATE_SENT);
+  g_clear_pointer (&after, g_free);
+  after = chevet_test_server_dup_resource_json (f->server, "DocumentReference", "srv-conflict");
+  g_assert_null (strstr (after, "server wording"));
+  g_assert_nonnull (strstr (after, "\"versionId\":\"3\""));
+  chart = chevet_store_dup_resource_json (f->store, "DocumentReference", "srv-conflict", NULL);
+  g_assert_cmpstr (chart, ==, after);
+  g_assert_null (chevet_store_dup_resource_json (f->store, "DocumentReference",
+                                                 chevet_outbox_item_get_local_id (now), NULL));
+
+  /* take the server's: its version is what the chart shows */
+  other = add_update_item (f, "srv-conflict-2");
+  put_modified (f->server, "DocumentReference", "srv-conflict-2");
+  fourth = run_sync_ok (f);
+  g_clear_object (&now);
+  now = reread_item (f, other);
+  g_assert_cmpint (chevet_outbox_item_get_state (now), ==, CHEVET_OUTBOX_STATE_CONFLICT);
+  g_assert_true (chevet_outbox_resolve_conflict (f->store, now, CHEVET_OUTBOX_TAKE_SERVER, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&after, g_free);
+  g_clear_pointer (&chart, g_free);
+  after = chevet_test_server_dup_resource_json (f->server, "DocumentReference", "srv-conflict-2");
+  chart = chevet_store_dup_resource_json (f->store, "DocumentReference", "srv-conflict-2", NULL);
+  g_assert_cmpstr (chart, ==, after);
+  g_assert_nonnull (strstr (chart, "\"language\":\"fr\""));
+  g_assert_false (chevet_outbox_is_pending (f->store, "DocumentReference",
+                                            chevet_outbox_item_get_local_id (now)));
+  g_assert_null (chevet_store_dup_resource_json (f->store, "DocumentReference",
+                                                 chevet_outbox_item_get_local_id (now), NULL));
+  /* and the next sync sends nothing */
+  chevet_test_server_reset_log (f->server);
+  fifth = run_sync_ok (f);
+  g_assert_cmpuint (chevet_test_server_count_requests (f->server, "PUT "), ==, 0);
+  g_assert_cmpuint (chevet_test_server_count_requests (f->server, "POST "), ==, 0);
+  assert_cache_equals_server (f);
+}
+
+/* The PUT takes effect, its answer is lost: the retry meets a 412 on our own version,
+ * which is "sent", not a conflict with ourselves. */
+static void
+test_outbox_put_answer_lost (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ChevetSync) first = run_sync_ok (f);
+  g_autoptr(ChevetSync) second = new_sync (f);
+  g_autoptr(ChevetSync) third = NULL;
+  g_autoptr(ChevetOutboxItem) mine = add_update_item (f, "srv-lost");
+  g_autoptr(ChevetOutboxItem) now = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *theirs = NULL;
+
+  chevet_test_server_add_fault (f->server, CHEVET_TEST_FAULT_DROP,
+                                "/fhir/DocumentReference/srv-lost", 1, 30);
+  g_assert_false (run_sync_full (f, second, NULL, &error));
+  g_assert_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_UNREACHABLE);
+  theirs = chevet_test_server_dup_resource_json (f->server, "DocumentReference", "srv-lost");
+  g_assert_nonnull (strstr (theirs, "\"versionId\":\"2\""));
+  g_assert_null (strstr (theirs, "server wording"));
+  now = reread_item (f, mine);
+  g_assert_cmpint (chevet_outbox_item_get_state (now), ==, CHEVET_OUTBOX_STATE_WAITING);
+
+  chevet_test_server_reset_log (f->server);
+  third = run_sync_ok (f);
+  g_assert_cmpuint (chevet_test_server_count_requests (f->server, "PUT /fhir/DocumentReference/srv-lost"), ==, 1);
+  g_clear_object (&now);
+  now = reread_item (f, mine);
+  g_assert_cmpint (chevet_outbox_item_get_state (now), ==, CHEVET_OUTBOX_STATE_SENT);
+  g_assert_cmpstr (chevet_outbox_item_get_server_version (now), ==, "2");
+  g_assert_cmpint (chevet_outbox_count (f->store, CHEVET_OUTBOX_STATE_CONFLICT, NULL), ==, 0);
+  g_assert_cmpuint (chevet_sync_get_sent (third), ==, 1);
+  /* nothing written twice */
+  g_clear_pointer (&theirs, g_free);
+  theirs = chevet_test_server_dup_resource_json (f->server, "DocumentReference", "srv-lost");
+  g_assert_nonnull (strstr (theirs, "\"versionId\":\"2\""));
+  assert_cache_equals_server (f);
+}
+
 /* ------------------------------------------------------------------ logs */
 
 static GString *captured;
@@ -1080,6 +1270,8 @@ main (int argc, char *argv[])
   ADD ("features-off-still-complete", test_features_off, 8);
   ADD ("outbox/sent-once-with-server-ids", test_outbox_sent, 4);
   ADD ("outbox/no-conditional-create-no-duplicate", test_outbox_refused_and_features_off, 4);
+  ADD ("outbox/412-conflict-keep-mine-take-server", test_outbox_conflict_412, 4);
+  ADD ("outbox/put-answer-lost-not-a-conflict", test_outbox_put_answer_lost, 4);
   ADD ("logs/nothing-identifying", test_logs_hold_nothing_identifying, 10);
   ADD ("async/notifies-on-main-context", test_async_notifies_on_main, 12);
 #undef ADD

@@ -1626,6 +1626,29 @@ outcome_code (GBytes *body)
   return g_strdup (object_string (json_array_get_object_element (issues, 0), "code"));
 }
 
+/* TRUE when two resources say the same once "meta" (version, time: the server's) is
+ * left out. Member order does not matter. */
+static gboolean
+same_content (const char *a,
+              const char *b)
+{
+  g_autoptr(JsonParser) pa = json_parser_new ();
+  g_autoptr(JsonParser) pb = json_parser_new ();
+  JsonNode *ra;
+  JsonNode *rb;
+
+  if (a == NULL || b == NULL || !json_parser_load_from_data (pa, a, -1, NULL)
+      || !json_parser_load_from_data (pb, b, -1, NULL))
+    return FALSE;
+  ra = json_parser_get_root (pa);
+  rb = json_parser_get_root (pb);
+  if (!JSON_NODE_HOLDS_OBJECT (ra) || !JSON_NODE_HOLDS_OBJECT (rb))
+    return FALSE;
+  json_object_remove_member (json_node_get_object (ra), "meta");
+  json_object_remove_member (json_node_get_object (rb), "meta");
+  return json_node_equal (ra, rb);
+}
+
 static gboolean
 send_one (Run              *run,
           ChevetOutboxItem *item,
@@ -1746,9 +1769,31 @@ send_one (Run              *run,
                                                    chevet_outbox_item_get_server_id (item));
       g_autoptr(Reply) current = http_get (run, read_url, NULL, &local);
 
-      if (current == NULL || current->status != 200)
+      if (current == NULL)
         goto transient;
+      if (current->status != 200)
+        {
+          g_set_error (&local, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_SERVER,
+                       _("The server %s failed (HTTP %u at %s)"), run->host, current->status,
+                       type);
+          goto transient;
+        }
       server_json = g_strndup (g_bytes_get_data (current->body, NULL), g_bytes_get_size (current->body));
+      if (update && same_content (server_json, request_body))
+        {
+          /* our own earlier PUT, whose answer was lost: the server has exactly what we
+           * send, so it is sent (not a conflict with ourselves) */
+          g_autoptr(JsonNode) root = parse_json (current->body, "", NULL);
+          JsonObject *meta = root ? object_object (json_node_get_object (root), "meta") : NULL;
+
+          g_debug ("outbox item %" G_GINT64_FORMAT ": already on the server (412 on our own version)",
+                   chevet_outbox_item_get_seq (item));
+          server_id = g_strdup (chevet_outbox_item_get_server_id (item));
+          server_version = g_strdup (object_string (meta, "versionId"));
+          if (server_version == NULL)
+            server_version = etag_version (soup_message_headers_get_one (current->headers, "ETag"));
+          goto sent;
+        }
       g_debug ("outbox item %" G_GINT64_FORMAT ": conflict (412)", chevet_outbox_item_get_seq (item));
       if (!chevet_outbox_mark_conflict (run->store, item, server_json, &local))
         return store_failed (local, error);
