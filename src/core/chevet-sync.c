@@ -1951,10 +1951,6 @@ prepare_run_state (Run     *run,
   g_autoptr(GError) local = NULL;
   g_autofree char *saved_start = dup_meta (run, "sync.run-start");
 
-  if (!chevet_store_exec (run->store,
-                          "CREATE TABLE IF NOT EXISTS sync_new_patients (id TEXT PRIMARY KEY) WITHOUT ROWID",
-                          &local))
-    return store_failed (local, error);
   if (saved_start != NULL)
     {
       /* resume: the earlier start is the safer cursor */
