@@ -504,6 +504,9 @@ write_passphrase (Fixture *f)
   return file;
 }
 
+/* One more argument for the next cli_sync, or NULL. */
+static const char *cli_extra_arg;
+
 /* Runs chevet-cli sync; returns the child's wait status, its stderr in @err. */
 static int
 cli_sync (Fixture  *f,
@@ -513,7 +516,7 @@ cli_sync (Fixture  *f,
   g_autofree char *pass = write_passphrase (f);
   const char *cli = g_getenv ("CHEVET_CLI");
   const char *argv[] = { cli, "sync", "--workspace", f->store_path, "--account", TEST_ACCOUNT,
-                         "--passphrase-file", pass, NULL };
+                         "--passphrase-file", pass, cli_extra_arg, NULL };
   g_autoptr(GError) error = NULL;
   int err_fd;
   int status;
@@ -564,6 +567,21 @@ test_cli_sync (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (err, "Done:"));
   g_assert_nonnull (strstr (err, "/s"));
   assert_cache_equals_server (f);
+  g_clear_pointer (&err, g_free);
+
+  /* --reconcile lists every type's ids, history or not */
+  chevet_test_server_reset_log (f->server);
+  cli_extra_arg = "--reconcile";
+  status = cli_sync (f, NULL, &err);
+  cli_extra_arg = NULL;
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  g_assert_cmpuint (chevet_test_server_count_requests (f->server, "GET /fhir/Observation?_elements=id&"), >, 0);
+  g_assert_cmpuint (chevet_test_server_count_requests (f->server, "GET /fhir/Patient?_elements=id&"), >, 0);
+  g_clear_pointer (&err, g_free);
+  chevet_test_server_reset_log (f->server);
+  status = cli_sync (f, NULL, &err);
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  g_assert_cmpuint (chevet_test_server_count_requests (f->server, "GET /fhir/Observation?_elements=id&"), ==, 0);
   g_clear_pointer (&err, g_free);
 
   save_settings (f, no_ca);
@@ -1104,6 +1122,114 @@ test_outbox_put_answer_lost (Fixture *f, gconstpointer data)
   assert_cache_equals_server (f);
 }
 
+/* ------------------------------------------------------------------ reconciliation */
+
+/* Every POST of a DocumentReference fails (500, retried, then the run stops): the item
+ * stays waiting with its local copy in the chart. */
+static void
+fail_posts (ChevetTestServer *server,
+            const char       *method,
+            const char       *path,
+            const char       *query,
+            guint             number,
+            gpointer          user_data)
+{
+  if (g_str_equal (method, "POST") && g_str_equal (path, "/fhir/DocumentReference"))
+    chevet_test_server_add_fault (server, CHEVET_TEST_FAULT_STATUS_500, "/fhir/DocumentReference", 1, 0);
+}
+
+static void
+test_reconcile_without_history (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ChevetSync) first = NULL;
+  g_autoptr(ChevetSync) forced = NULL;
+  g_autoptr(ChevetSync) third = NULL;
+  g_autoptr(ChevetSync) fourth = NULL;
+  g_autoptr(ChevetSync) fifth = NULL;
+  g_autoptr(ChevetOutboxItem) note = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) conds = chevet_test_server_dup_ids (f->server, "Condition");
+  g_auto(GStrv) obs = chevet_test_server_dup_ids (f->server, "Observation");
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) before = g_date_time_add_days (now, -2);
+  g_autofree char *long_ago = g_date_time_format (before, "%Y-%m-%dT%H:%M:%SZ");
+  guint64 cached;
+
+  chevet_test_server_set_features (f->server, CHEVET_TEST_SERVER_FEATURE_ALL
+                                   & ~CHEVET_TEST_SERVER_FEATURE_HISTORY);
+  first = run_sync_ok (f);
+  g_assert_false (chevet_sync_get_reconciled (first));  /* a first sync has nothing to check */
+  assert_cache_equals_server (f);
+
+  /* deletions the server keeps no history of; a note waits in the outbox */
+  g_assert_true (chevet_test_server_delete_resource (f->server, "Condition", conds[0]));
+  g_assert_true (chevet_test_server_delete_resource (f->server, "Observation", obs[1]));
+  note = add_note (f);
+  cached = test_count (f->store, "Observation") + test_count (f->store, "Condition")
+           + test_count (f->store, "DocumentReference") + test_count (f->store, "Patient");
+
+  forced = new_sync (f);
+  chevet_sync_set_reconcile (forced, TRUE);
+  chevet_test_server_set_request_hook (f->server, fail_posts, NULL);
+  chevet_test_server_reset_log (f->server);
+  g_assert_false (run_sync_full (f, forced, NULL, &error));
+  g_assert_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_SERVER);
+  g_clear_error (&error);
+  chevet_test_server_set_request_hook (f->server, NULL, NULL);
+  chevet_test_server_clear_faults (f->server);
+  g_assert_true (chevet_sync_get_reconciled (forced));
+  g_assert_cmpuint (chevet_test_server_count_requests (f->server, "GET /fhir/Condition?_elements=id&"), >, 0);
+  /* exactly the two deleted on the server went; the waiting note's local copy stayed */
+  g_assert_cmpuint (chevet_sync_get_deleted (forced), ==, 2);
+  g_assert_null (chevet_store_dup_resource_json (f->store, "Condition", conds[0], NULL));
+  g_assert_null (chevet_store_dup_resource_json (f->store, "Observation", obs[1], NULL));
+  g_assert_cmpuint (test_count (f->store, "Observation") + test_count (f->store, "Condition")
+                    + test_count (f->store, "DocumentReference") + test_count (f->store, "Patient"),
+                    ==, cached - 2);
+  g_assert_nonnull (chevet_store_dup_resource_json (f->store, "DocumentReference",
+                                                    chevet_outbox_item_get_local_id (note), NULL));
+  g_assert_true (chevet_outbox_is_pending (f->store, "DocumentReference",
+                                           chevet_outbox_item_get_local_id (note)));
+  g_assert_cmpint (chevet_outbox_count_waiting (f->store, NULL), ==, 1);
+
+  /* the note goes; then, right after a reconciliation, the next one is not due */
+  third = run_sync_ok (f);
+  g_assert_cmpint (chevet_outbox_count (f->store, CHEVET_OUTBOX_STATE_SENT, NULL), ==, 1);
+  assert_cache_equals_server (f);
+  g_assert_true (chevet_test_server_delete_resource (f->server, "Condition", conds[1]));
+  fourth = run_sync_ok (f);
+  g_assert_false (chevet_sync_get_reconciled (fourth));
+  g_assert_nonnull (chevet_store_dup_resource_json (f->store, "Condition", conds[1], NULL));
+
+  /* 24 hours later it is */
+  g_assert_true (chevet_store_set_meta (f->store, "sync.reconcile.at", long_ago, &error));
+  fifth = run_sync_ok (f);
+  g_assert_true (chevet_sync_get_reconciled (fifth));
+  g_assert_cmpuint (chevet_sync_get_deleted (fifth), ==, 1);
+  g_assert_null (chevet_store_dup_resource_json (f->store, "Condition", conds[1], NULL));
+  assert_cache_equals_server (f);
+}
+
+/* With history, no reconciliation is due on its own; after 10 syncs it would be, but
+ * only for types without history: none here. */
+static void
+test_reconcile_not_with_history (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ChevetSync) first = run_sync_ok (f);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (chevet_store_set_meta (f->store, "sync.reconcile.at", "2000-01-01T00:00:00Z", &error));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(ChevetSync) sync = NULL;
+
+      chevet_test_server_reset_log (f->server);
+      sync = run_sync_ok (f);
+      g_assert_false (chevet_sync_get_reconciled (sync));
+      g_assert_cmpuint (chevet_test_server_count_requests (f->server, "GET /fhir/Condition?_elements"), ==, 0);
+    }
+}
+
 /* ------------------------------------------------------------------ logs */
 
 static GString *captured;
@@ -1272,6 +1398,8 @@ main (int argc, char *argv[])
   ADD ("outbox/no-conditional-create-no-duplicate", test_outbox_refused_and_features_off, 4);
   ADD ("outbox/412-conflict-keep-mine-take-server", test_outbox_conflict_412, 4);
   ADD ("outbox/put-answer-lost-not-a-conflict", test_outbox_put_answer_lost, 4);
+  ADD ("reconcile/without-history-deletes-what-is-gone", test_reconcile_without_history, 8);
+  ADD ("reconcile/not-with-history", test_reconcile_not_with_history, 4);
   ADD ("logs/nothing-identifying", test_logs_hold_nothing_identifying, 10);
   ADD ("async/notifies-on-main-context", test_async_notifies_on_main, 12);
 #undef ADD

@@ -1235,11 +1235,20 @@ cmd_sync (int    argc,
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GError) error = NULL;
   SyncProgress progress = { 0, };
+  gboolean reconcile = FALSE;
+  const GOptionEntry entries[] = {
+    { "reconcile", 0, 0, G_OPTION_ARG_NONE, &reconcile,
+      N_("Also compare every type’s ids with the server’s and remove from the workspace what "
+         "the server no longer has (done on its own every 10 syncs or 24 hours for servers "
+         "without history, and for patients who left the patient scope)"), NULL },
+    { NULL }
+  };
 
   context = command_context_new (NULL,
                                  _("Fill the workspace from its FHIR server (see “server set”), "
                                    "then send the outbox. A sync that was stopped resumes where "
                                    "it stopped. Progress goes to stderr."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_description (context,
                                     _("Exit status: 0 done, 1 other failure, 2 usage, 3 network "
                                       "(no network, server unreachable or too slow), 4 certificate "
@@ -1259,6 +1268,7 @@ cmd_sync (int    argc,
 
   /* the engine works on this connection, in its own thread; nothing here touches it */
   sync = chevet_sync_new_for_store (store);
+  chevet_sync_set_reconcile (sync, reconcile);
   loop = g_main_loop_new (NULL, FALSE);
   progress.loop = loop;
   progress.last_phase = -1;

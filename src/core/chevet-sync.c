@@ -41,6 +41,10 @@ G_DEFINE_ENUM_TYPE (ChevetSyncPhase, chevet_sync_phase,
 #define PATIENT_BATCH      50     /* ids in one "patient=" search */
 #define NOTIFY_INTERVAL_US (G_USEC_PER_SEC / 10)
 #define BACKOFF_CAP_US     (30 * G_USEC_PER_SEC)
+/* Reconciliation of ids (servers without _history, patients leaving a scope): at most
+ * every this many syncs, or this often, or when asked. */
+#define RECONCILE_EVERY_RUNS 10
+#define RECONCILE_EVERY_S    (24 * 3600)
 
 /* What /metadata says of one type. */
 enum
@@ -106,6 +110,8 @@ struct _ChevetSync
   State         shown;        /* owner context only */
 
   gboolean      running;
+  gboolean      force_reconcile;
+  gboolean      reconciled;
   guint         requests;
   guint64       deleted;
   guint         sent;
@@ -309,6 +315,9 @@ typedef struct
   char                 *resume_next;
   gboolean              resuming;
   gboolean              scoped;
+  gboolean              reconcile;    /* this run lists ids and deletes what is gone */
+  gboolean              reconcile_all;  /* every type, history or not (asked by a person) */
+  guint                 ids_mode;     /* 0 _elements=id, 1 _summary=true, 2 full pages */
   gint64                start_us;
   guint64               done;
   gint64                expected;
@@ -1561,6 +1570,7 @@ finish_pull (Run                *run,
              GError            **error)
 {
   g_autoptr(GError) local = NULL;
+  g_autofree char *reconciled_at = dup_meta (run, "sync.reconcile.at");
 
   if (!begin (run, &local))
     return store_failed (local, error);
@@ -1578,7 +1588,30 @@ finish_pull (Run                *run,
       if (!chevet_store_set_meta (run->store, cursor_key, run->run_start, &local))
         goto failed;
     }
+  if (run->reconcile || reconciled_at == NULL)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+      g_autofree char *iso = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+
+      if (!chevet_store_set_meta (run->store, "sync.reconcile.at", iso, &local)
+          || !chevet_store_set_meta (run->store, "sync.reconcile.runs", "0", &local))
+        goto failed;
+    }
+  else
+    {
+      g_autofree char *runs = dup_meta (run, "sync.reconcile.runs");
+      g_autofree char *more = NULL;
+      guint64 n = 0;
+
+      if (runs != NULL)
+        g_ascii_string_to_unsigned (runs, 10, 0, G_MAXUINT32, &n, NULL);
+      more = g_strdup_printf ("%" G_GUINT64_FORMAT, n + 1);
+      if (!chevet_store_set_meta (run->store, "sync.reconcile.runs", more, &local))
+        goto failed;
+    }
   if (!chevet_store_set_meta (run->store, "sync.history.cursor", run->run_start, &local)
+      || !chevet_store_set_meta (run->store, "sync.reconcile.run", NULL, &local)
+      || !chevet_store_exec (run->store, "DELETE FROM sync_seen", &local)
       || !delete_meta_prefix (run, "sync.%.shifted", &local)
       || !chevet_store_set_meta (run->store, "sync.run-start", NULL, &local)
       || !chevet_store_set_meta (run->store, "sync.task", NULL, &local)
@@ -1591,6 +1624,501 @@ finish_pull (Run                *run,
 failed:
   rollback (run);
   return store_failed (local, error);
+}
+
+/* ------------------------------------------------------------------ reconciliation */
+
+/* A server without history says nothing of deletions, and a patient who leaves the
+ * scope is not deleted at all: the reconciliation lists the ids the server has (per type,
+ * as the searches of the pull do), then deletes from the cache what it did not list,
+ * after asking for those ids once more (an offset page may have slid during the
+ * listing). Local outbox copies, resources of items not sent yet and, in a scoped sync,
+ * patients with outbox items not sent stay. */
+
+static gboolean
+reconcile_wanted (Run        *run,
+                  const char *type)
+{
+  if (!(caps_of (run, type) & CAP_SEARCH))
+    return FALSE;
+  if (run->reconcile_all)
+    return TRUE;
+  if (run->scoped && g_str_equal (type, "Patient"))
+    return TRUE;  /* patients who left the scope: no history shows that */
+  return !run->history_system && !(caps_of (run, type) & CAP_HISTORY_TYPE);
+}
+
+/* Whether this run reconciles: asked by a person, or due (RECONCILE_EVERY_RUNS syncs or
+ * RECONCILE_EVERY_S since the last one). A resumed run keeps the stopped run's decision.
+ * Never on a first sync: its cache holds only what it fetched. */
+static gboolean
+decide_reconcile (Run                *run,
+                  const char * const *types,
+                  GError            **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autofree char *saved = dup_meta (run, "sync.reconcile.run");
+  g_autofree char *at = dup_meta (run, "sync.reconcile.at");
+  g_autofree char *runs = dup_meta (run, "sync.reconcile.runs");
+  g_autofree char *history = dup_meta (run, "sync.history.cursor");
+  gboolean force = run->self->force_reconcile;
+  gboolean any = FALSE;
+  guint64 n = 0;
+  gint64 last = unix_from_iso (at);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  run->reconcile_all = force || g_strcmp0 (saved, "all") == 0;
+  if (run->resuming && saved == NULL && !force)
+    return TRUE;
+  for (guint i = 0; types[i] != NULL; i++)
+    any = any || reconcile_wanted (run, types[i]);
+  if (!any)
+    return TRUE;
+  if (runs != NULL)
+    g_ascii_string_to_unsigned (runs, 10, 0, G_MAXUINT32, &n, NULL);
+  if (saved != NULL || force)
+    run->reconcile = TRUE;
+  else if (history == NULL)
+    run->reconcile = FALSE;
+  else
+    run->reconcile = last < 0 || now - last >= RECONCILE_EVERY_S || now < last
+                     || n + 1 >= RECONCILE_EVERY_RUNS;
+  if (run->reconcile
+      && !chevet_store_set_meta (run->store, "sync.reconcile.run",
+                                 run->reconcile_all ? "all" : "due", &local))
+    return store_failed (local, error);
+  if (run->reconcile)
+    g_debug ("reconciliation of ids this run (%s)", run->reconcile_all ? "asked" : "due");
+  return TRUE;
+}
+
+static char *
+ids_url (Run        *run,
+         const char *type,
+         const char *params)
+{
+  static const char * const modes[] = { "_elements=id&", "_summary=true&", "" };
+
+  return g_strdup_printf ("%s/%s?%s%s%s_count=%u", run->base, type,
+                          params != NULL ? params : "", params != NULL && *params ? "&" : "",
+                          modes[run->ids_mode], run->self->page_size);
+}
+
+/* The ids of @type in a searchset page, into @ids (a set) or, with @seen_type, into
+ * sync_seen. */
+static gboolean
+read_ids (Run         *run,
+          JsonObject  *bundle,
+          const char  *type,
+          const char  *where,
+          GHashTable  *ids,
+          GError     **error)
+{
+  JsonArray *entries = object_array (bundle, "entry");
+  sqlite3_stmt *stmt;
+
+  if (g_strcmp0 (object_string (bundle, "resourceType"), "Bundle") != 0
+      || g_strcmp0 (object_string (bundle, "type"), "searchset") != 0)
+    {
+      g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_INVALID_DATA,
+                   _("The server sent invalid data: %s is not a search result"), where);
+      return FALSE;
+    }
+  for (guint i = 0; entries != NULL && i < json_array_get_length (entries); i++)
+    {
+      JsonObject *res = object_object (json_array_get_object_element (entries, i), "resource");
+      const char *id = object_string (res, "id");
+
+      if (id == NULL || g_strcmp0 (object_string (res, "resourceType"), type) != 0)
+        continue;
+      if (ids != NULL)
+        {
+          g_hash_table_add (ids, g_strdup (id));
+          continue;
+        }
+      stmt = chevet_store_prepare (run->store,
+                                   "INSERT OR IGNORE INTO sync_seen (type, id) VALUES (?, ?)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, type, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, id, -1, SQLITE_TRANSIENT);
+      if (!chevet_store_step_done (run->store, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* One page of ids into sync_seen, with the run's position, in one transaction. */
+static gboolean
+commit_ids_page (Run         *run,
+                 const char  *task,
+                 const char  *type,
+                 Reply       *reply,
+                 const char  *where,
+                 char       **next_out,
+                 GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(JsonNode) root = parse_json (reply->body, where, error);
+  JsonObject *bundle;
+  const char *next;
+
+  *next_out = NULL;
+  if (root == NULL)
+    return FALSE;
+  bundle = json_node_get_object (root);
+  next = bundle_next (bundle);
+  if (next != NULL && !same_origin (run, next))
+    {
+      g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_INVALID_DATA,
+                   _("The server sent invalid data: the next page of %s is on another server"),
+                   where);
+      return FALSE;
+    }
+  if (!begin (run, &local))
+    return store_failed (local, error);
+  if (!read_ids (run, bundle, type, where, NULL, &local))
+    {
+      rollback (run);
+      if (local->domain == CHEVET_SYNC_ERROR)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      return store_failed (local, error);
+    }
+  if (!chevet_store_set_meta (run->store, "sync.task", task, &local)
+      || !chevet_store_set_meta (run->store, "sync.next-url", next, &local)
+      || !commit (run, &local))
+    {
+      rollback (run);
+      return store_failed (local, error);
+    }
+  *next_out = g_strdup (next);
+  return TRUE;
+}
+
+/* GET that falls back from _elements=id to _summary=true to full resources when the
+ * server refuses the parameter (a 400 on a first page is the trial). */
+static Reply *
+get_ids (Run         *run,
+         const char  *type,
+         const char  *params,
+         char       **url_inout,
+         gboolean     may_fall_back,
+         GError     **error)
+{
+  for (;;)
+    {
+      Reply *reply = http_get (run, *url_inout, NULL, error);
+
+      if (reply == NULL || reply->status != 400 || !may_fall_back || run->ids_mode >= 2)
+        return reply;
+      reply_free (reply);
+      run->ids_mode++;
+      g_debug ("%s: ids only refused; trying %s", type,
+               run->ids_mode == 1 ? "_summary=true" : "full pages");
+      g_free (*url_inout);
+      *url_inout = ids_url (run, type, params);
+    }
+}
+
+static gboolean
+pull_ids (Run         *run,
+          const char  *task,
+          const char  *type,
+          const char  *params,
+          GError     **error)
+{
+  g_autofree char *first = ids_url (run, type, params);
+  g_autofree char *url = NULL;
+  g_autofree char *where = url_path (first);
+  gboolean resumed;
+
+  if (!task_start (run, task, first, &url, &resumed))
+    return TRUE;
+  while (url != NULL)
+    {
+      g_autoptr(Reply) reply = NULL;
+      g_autofree char *next = NULL;
+      gboolean first_page = !resumed && g_str_equal (url, first);
+
+      if (!same_origin (run, url))
+        {
+          g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_INVALID_DATA,
+                       _("The server sent invalid data: the next page of %s is on another server"),
+                       where);
+          return FALSE;
+        }
+      reply = get_ids (run, type, params, &url, first_page, error);
+      if (reply == NULL)
+        return FALSE;
+      if (first_page)
+        {
+          g_free (first);
+          first = g_strdup (url);
+        }
+      if (resumed && reply->status >= 400 && reply->status < 500)
+        {
+          g_free (url);
+          url = g_strdup (first);
+          resumed = FALSE;
+          continue;
+        }
+      resumed = FALSE;
+      if (reply->status != 200)
+        {
+          g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_SERVER,
+                       _("The server %s failed (HTTP %u at %s)"), run->host, reply->status, where);
+          return FALSE;
+        }
+      if (!commit_ids_page (run, task, type, reply, where, &next, error))
+        return FALSE;
+      g_free (url);
+      url = g_steal_pointer (&next);
+    }
+  return TRUE;
+}
+
+/* A patient who left the scope goes with the chart: the rows of the chart tables name
+ * the patient. */
+static gboolean
+delete_patient_chart (Run         *run,
+                      const char  *patient,
+                      guint64     *deleted,
+                      GError     **error)
+{
+  static const char sql[] =
+    "SELECT type, id FROM resources WHERE rid IN ("
+    " SELECT rid FROM conditions WHERE patient = ?1 UNION ALL"
+    " SELECT rid FROM medications WHERE patient = ?1 UNION ALL"
+    " SELECT rid FROM allergies WHERE patient = ?1 UNION ALL"
+    " SELECT rid FROM observations WHERE patient = ?1 UNION ALL"
+    " SELECT rid FROM encounters WHERE patient = ?1 UNION ALL"
+    " SELECT rid FROM immunizations WHERE patient = ?1 UNION ALL"
+    " SELECT rid FROM procedures WHERE patient = ?1 UNION ALL"
+    " SELECT rid FROM reports WHERE patient = ?1 UNION ALL"
+    " SELECT rid FROM documents WHERE patient = ?1)";
+  sqlite3_stmt *stmt = chevet_store_prepare (run->store, sql, error);
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, patient, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_ptr_array_add (found, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      g_ptr_array_add (found, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+    }
+  sqlite3_reset (stmt);
+  for (guint i = 0; i + 1 < found->len; i += 2)
+    {
+      if (!chevet_import_delete_resource (run->store, found->pdata[i], found->pdata[i + 1], error))
+        return FALSE;
+      (*deleted)++;
+    }
+  return TRUE;
+}
+
+static gboolean
+has_unsent_items (Run        *run,
+                  const char *patient)
+{
+  sqlite3_stmt *stmt = chevet_store_prepare (run->store,
+    "SELECT 1 FROM outbox WHERE patient = ? AND state <> 'sent' LIMIT 1", NULL);
+  gboolean found;
+
+  if (stmt == NULL)
+    return TRUE;
+  sqlite3_bind_text (stmt, 1, patient, -1, SQLITE_TRANSIENT);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return found;
+}
+
+/* What the cache has of @type that the listing did not show, checked again by _id in
+ * batches; what the server still does not give goes, one transaction per batch. */
+static gboolean
+reconcile_delete (Run         *run,
+                  const char  *type,
+                  const char  *scope_params,
+                  GError     **error)
+{
+  static const char sql[] =
+    "SELECT id FROM resources WHERE type = ?1 AND id NOT LIKE 'local-%'"
+    " AND id NOT IN (SELECT id FROM sync_seen WHERE type = ?1)"
+    " AND id NOT IN (SELECT local_id FROM outbox WHERE type = ?1 AND state <> 'sent')"
+    " AND id NOT IN (SELECT server_id FROM outbox WHERE type = ?1 AND state <> 'sent'"
+    "                AND server_id IS NOT NULL)"
+    " ORDER BY id";
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
+  gboolean leaving_scope = run->scoped && g_str_equal (type, "Patient");
+  sqlite3_stmt *stmt = chevet_store_prepare (run->store, sql, &local);
+  guint64 deleted = 0;
+
+  if (stmt == NULL)
+    return store_failed (local, error);
+  sqlite3_bind_text (stmt, 1, type, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (candidates, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+
+  for (guint start = 0; start < candidates->len; start += PATIENT_BATCH)
+    {
+      g_autoptr(GHashTable) live = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_autoptr(GString) params = g_string_new (NULL);
+      guint end = MIN (start + PATIENT_BATCH, candidates->len);
+      g_autofree char *url = NULL;
+
+      if (scope_params != NULL && *scope_params != '\0')
+        g_string_append_printf (params, "%s&", scope_params);
+      g_string_append (params, "_id=");
+      for (guint i = start; i < end; i++)
+        g_string_append_printf (params, "%s%s", i > start ? "," : "", (char *) candidates->pdata[i]);
+      url = ids_url (run, type, params->str);
+      /* PATIENT_BATCH ids fit in one page of page_size >= PATIENT_BATCH; follow pages anyway */
+      while (url != NULL)
+        {
+          g_autoptr(Reply) reply = get_ids (run, type, params->str, &url, TRUE, error);
+          g_autoptr(JsonNode) root = NULL;
+          g_autofree char *where = url_path (url);
+          const char *next;
+
+          if (reply == NULL)
+            return FALSE;
+          if (reply->status != 200)
+            {
+              g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_SERVER,
+                           _("The server %s failed (HTTP %u at %s)"), run->host, reply->status, where);
+              return FALSE;
+            }
+          root = parse_json (reply->body, where, error);
+          if (root == NULL || !read_ids (run, json_node_get_object (root), type, where, live, error))
+            return FALSE;
+          next = bundle_next (json_node_get_object (root));
+          if (next != NULL && !same_origin (run, next))
+            {
+              g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_INVALID_DATA,
+                           _("The server sent invalid data: the next page of %s is on another server"),
+                           where);
+              return FALSE;
+            }
+          g_free (url);
+          url = g_strdup (next);
+        }
+
+      if (!begin (run, &local))
+        return store_failed (local, error);
+      for (guint i = start; i < end; i++)
+        {
+          const char *id = candidates->pdata[i];
+
+          if (g_hash_table_contains (live, id))
+            continue;
+          if (leaving_scope)
+            {
+              if (has_unsent_items (run, id))
+                {
+                  g_debug ("a patient outside the scope has items to send: kept");
+                  continue;
+                }
+              if (!delete_patient_chart (run, id, &deleted, &local))
+                goto failed;
+            }
+          if (!chevet_import_delete_resource (run->store, type, id, &local))
+            goto failed;
+          deleted++;
+        }
+      if (!commit (run, &local))
+        goto failed;
+    }
+  run->self->deleted += deleted;
+  g_debug ("%s: reconciled, %" G_GUINT64_FORMAT " deleted", type, deleted);
+  return TRUE;
+
+failed:
+  rollback (run);
+  return store_failed (local, error);
+}
+
+static gboolean
+reconcile_type (Run         *run,
+                const char  *type,
+                GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+  const char *scope = chevet_server_settings_get_patient_scope (run->settings);
+  const char *scope_params = g_str_equal (type, "Patient") && run->scoped ? scope : NULL;
+  g_autofree char *delete_task = g_strdup_printf ("_reconcile|%s|delete", type);
+  g_autofree char *dummy = NULL;
+  gboolean resumed;
+
+  if (run->scoped && is_patient_compartment (type))
+    {
+      g_autofree char *after = g_strdup ("");
+
+      for (;;)
+        {
+          g_autoptr(GPtrArray) ids = patient_batch (run, after, FALSE);
+          g_autoptr(GString) params = g_string_new ("patient=");
+          g_autofree char *task = NULL;
+
+          if (ids->len == 0)
+            break;
+          for (guint i = 0; i < ids->len; i++)
+            g_string_append_printf (params, "%s%s", i ? "," : "", (char *) g_ptr_array_index (ids, i));
+          task = g_strdup_printf ("_reconcile|%s|%s", type, after);
+          if (!pull_ids (run, task, type, params->str, error))
+            return FALSE;
+          g_free (after);
+          after = g_strdup (g_ptr_array_index (ids, ids->len - 1));
+        }
+    }
+  else
+    {
+      g_autofree char *task = g_strdup_printf ("_reconcile|%s", type);
+
+      if (!pull_ids (run, task, type, scope_params, error))
+        return FALSE;
+    }
+
+  if (!task_start (run, delete_task, NULL, &dummy, &resumed))
+    return TRUE;
+  if (!reconcile_delete (run, type, scope_params, error))
+    return FALSE;
+  if (!begin (run, &local)
+      || !chevet_store_set_meta (run->store, "sync.task", delete_task, &local)
+      || !chevet_store_set_meta (run->store, "sync.next-url", NULL, &local)
+      || !commit (run, &local))
+    {
+      rollback (run);
+      return store_failed (local, error);
+    }
+  return TRUE;
+}
+
+/* Chart types first, then the referenced ones, Patient last: the batches of patient ids
+ * of the chart types are the same as during the pull. */
+static gboolean
+reconcile_ids (Run                *run,
+               const char * const *types,
+               GError            **error)
+{
+  if (!run->reconcile)
+    return TRUE;
+  for (guint pass = 0; pass < 3; pass++)
+    for (guint i = 0; types[i] != NULL; i++)
+      {
+        guint type_pass = g_str_equal (types[i], "Patient") ? 2
+                          : is_patient_compartment (types[i]) ? 0 : 1;
+
+        if (type_pass == pass && reconcile_wanted (run, types[i])
+            && !reconcile_type (run, types[i], error))
+          return FALSE;
+      }
+  run->self->reconciled = TRUE;
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ outbox */
@@ -2018,6 +2546,7 @@ sync_run_in_context (ChevetSync   *self,
   self->requests = 0;
   self->deleted = 0;
   self->sent = 0;
+  self->reconciled = FALSE;
 
   g_mutex_lock (&self->lock);
   self->pending.done = 0;
@@ -2045,6 +2574,8 @@ sync_run_in_context (ChevetSync   *self,
       goto out;
     }
   types = chevet_server_settings_get_resource_types (run.settings);
+  if (!decide_reconcile (&run, types, error))
+    goto out;
   expect_counts (&run, types);
 
   set_phase (self, CHEVET_SYNC_PHASE_PATIENTS);
@@ -2058,7 +2589,8 @@ sync_run_in_context (ChevetSync   *self,
           && !pull_type (&run, types[i], error))
         goto out;
   set_phase (self, CHEVET_SYNC_PHASE_HISTORY);
-  if (!pull_deletions (&run, types, error) || !finish_pull (&run, types, error))
+  if (!pull_deletions (&run, types, error) || !reconcile_ids (&run, types, error)
+      || !finish_pull (&run, types, error))
     goto out;
 
   set_phase (self, CHEVET_SYNC_PHASE_OUTBOX);
@@ -2325,6 +2857,21 @@ chevet_sync_get_sent (ChevetSync *self)
 {
   g_return_val_if_fail (CHEVET_IS_SYNC (self), 0);
   return self->sent;
+}
+
+gboolean
+chevet_sync_get_reconciled (ChevetSync *self)
+{
+  g_return_val_if_fail (CHEVET_IS_SYNC (self), FALSE);
+  return self->reconciled;
+}
+
+void
+chevet_sync_set_reconcile (ChevetSync *self,
+                           gboolean    reconcile)
+{
+  g_return_if_fail (CHEVET_IS_SYNC (self));
+  self->force_reconcile = reconcile;
 }
 
 void

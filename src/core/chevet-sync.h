@@ -94,6 +94,17 @@ const char     *chevet_sync_get_last_error     (ChevetSync          *self);  /* 
 guint           chevet_sync_get_requests       (ChevetSync          *self);
 guint64         chevet_sync_get_deleted        (ChevetSync          *self);
 guint           chevet_sync_get_sent           (ChevetSync          *self);
+/* TRUE when the last run reconciled ids (see chevet_sync_set_reconcile). */
+gboolean        chevet_sync_get_reconciled     (ChevetSync          *self);
+
+/* Deletions on a server without _history, and patients who left the patient scope, are
+ * found by a reconciliation: the ids the server lists are compared with the cache and
+ * what it no longer has is deleted (never a local outbox copy, nor a patient with outbox
+ * items not sent). It runs on its own at most every 10 syncs or 24 hours, for the types
+ * without history (and Patient in a scoped sync); TRUE here makes the next run reconcile
+ * every type (what "chevet-cli sync --reconcile" does). */
+void            chevet_sync_set_reconcile      (ChevetSync          *self,
+                                                gboolean             reconcile);
 
 /* Tuning, before a run. Defaults: timeout 30 s, 5 tries, 200 resources a page, a
  * 120 s cursor margin, Retry-After capped at 60 s, first back-off 500 ms. */
