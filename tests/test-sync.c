@@ -1230,6 +1230,176 @@ test_reconcile_not_with_history (Fixture *f, gconstpointer data)
     }
 }
 
+/* ------------------------------------------------------------------ scoped sync */
+
+#define SCOPE "organization=Organization/chv-org-1"
+
+static void
+scope_org_1 (ChevetServerSettings *s, Fixture *f)
+{
+  chevet_server_settings_set_patient_scope (s, SCOPE);
+}
+
+/* The patient moves to @org on the server (a new version). */
+static void
+move_patient (Fixture    *f,
+              const char *id,
+              const char *org)
+{
+  g_autofree char *json = chevet_test_server_dup_resource_json (f->server, "Patient", id);
+  g_autoptr(GString) moved = g_string_new (json);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (g_string_replace (moved, g_str_equal (org, "Organization/chv-org-1")
+                                             ? "Organization/chv-org-2" : "Organization/chv-org-1",
+                                     org, 0), ==, 1);
+  g_assert_true (chevet_test_server_put_resource (f->server, moved->str, &error));
+  g_assert_no_error (error);
+}
+
+/* The cache holds, of the chart types, exactly the server's resources of @patients (the
+ * same bytes) and nothing of anyone else. Returns how many were compared. */
+static guint
+assert_cache_is_patients (Fixture            *f,
+                          const char * const *patients)
+{
+  const char * const *types = chevet_server_settings_default_resource_types ();
+  g_auto(GStrv) all = chevet_test_server_dup_ids (f->server, "Patient");
+  guint compared = 0;
+
+  for (guint i = 0; all[i] != NULL; i++)
+    {
+      g_autofree char *ours = chevet_store_dup_resource_json (f->store, "Patient", all[i], NULL);
+      g_autofree char *theirs = chevet_test_server_dup_resource_json (f->server, "Patient", all[i]);
+
+      if (g_strv_contains (patients, all[i]))
+        g_assert_cmpstr (ours, ==, theirs);
+      else
+        g_assert_null (ours);
+    }
+  for (guint t = 0; types[t] != NULL; t++)
+    {
+      g_auto(GStrv) ids = NULL;
+
+      if (g_str_equal (types[t], "Patient") || g_str_equal (types[t], "Organization")
+          || g_str_equal (types[t], "Practitioner"))
+        continue;
+      ids = chevet_test_server_dup_ids (f->server, types[t]);
+      for (guint i = 0; ids[i] != NULL; i++)
+        {
+          g_autofree char *theirs = chevet_test_server_dup_resource_json (f->server, types[t], ids[i]);
+          g_autofree char *ours = chevet_store_dup_resource_json (f->store, types[t], ids[i], NULL);
+          gboolean in_scope = FALSE;
+
+          for (guint p = 0; patients[p] != NULL && !in_scope; p++)
+            {
+              g_autofree char *ref = g_strdup_printf ("\"Patient/%s\"", patients[p]);
+
+              in_scope = strstr (theirs, ref) != NULL;
+            }
+          if (in_scope)
+            {
+              if (g_strcmp0 (theirs, ours) != 0)
+                g_error ("%s/%s of a patient in scope is %s", types[t], ids[i], ours ? "another version" : "missing");
+              compared++;
+            }
+          else if (ours != NULL)
+            g_error ("%s/%s of a patient out of scope is in the cache", types[t], ids[i]);
+        }
+    }
+  return compared;
+}
+
+static void
+test_scoped (Fixture *f, gconstpointer data)
+{
+  g_auto(GStrv) patients = chevet_test_server_dup_ids (f->server, "Patient");
+  g_autoptr(GPtrArray) in_scope = g_ptr_array_new ();
+  g_autoptr(ChevetSync) first = NULL;
+  g_autoptr(ChevetSync) second = NULL;
+  g_autoptr(ChevetSync) third = NULL;
+  g_autoptr(ChevetSync) fourth = NULL;
+  g_autoptr(ChevetSync) fifth = NULL;
+  g_autoptr(ChevetOutboxItem) note = NULL;
+  g_autoptr(GError) error = NULL;
+  guint before;
+
+  /* two organizations: patients 1 and 3 are elsewhere */
+  move_patient (f, patients[1], "Organization/chv-org-2");
+  move_patient (f, patients[3], "Organization/chv-org-2");
+  save_settings (f, scope_org_1);
+  for (guint i = 0; patients[i] != NULL; i++)
+    if (i != 1 && i != 3)
+      g_ptr_array_add (in_scope, patients[i]);
+  g_ptr_array_add (in_scope, NULL);
+
+  first = run_sync_ok (f);
+  g_assert_cmpuint (test_count (f->store, "Patient"), ==, 10);
+  g_assert_cmpuint (assert_cache_is_patients (f, (const char * const *) in_scope->pdata), >, 50);
+
+  /* patient 1 joins the scope: the next incremental sync brings the whole chart */
+  move_patient (f, patients[1], "Organization/chv-org-1");
+  g_ptr_array_remove_index (in_scope, in_scope->len - 1);
+  g_ptr_array_add (in_scope, patients[1]);
+  g_ptr_array_add (in_scope, NULL);
+  chevet_test_server_reset_log (f->server);
+  second = run_sync_ok (f);
+  g_assert_cmpuint (chevet_sync_get_resources_done (second), >, 5);
+  g_assert_cmpuint (test_count (f->store, "Patient"), ==, 11);
+  before = assert_cache_is_patients (f, (const char * const *) in_scope->pdata);
+
+  /* patient 5 leaves the scope; patient 6 leaves too, with a note still to send. The
+   * incremental sync does not see it (the search no longer matches): both stay */
+  move_patient (f, patients[5], "Organization/chv-org-2");
+  move_patient (f, patients[6], "Organization/chv-org-2");
+  note = chevet_outbox_add_note (f->store, patients[6], NULL, "Seen today.", "Dr Test", &error);
+  g_assert_no_error (error);
+  chevet_test_server_set_request_hook (f->server, fail_posts, NULL);
+  third = new_sync (f);
+  g_assert_false (run_sync_full (f, third, NULL, &error));
+  g_clear_error (&error);
+  chevet_test_server_set_request_hook (f->server, NULL, NULL);
+  chevet_test_server_clear_faults (f->server);
+  g_assert_false (chevet_sync_get_reconciled (third));
+  g_assert_cmpuint (test_count (f->store, "Patient"), ==, 11);
+
+  /* the reconciliation (due every 10 syncs or 24 h, or asked) removes patient 5 and the
+   * chart; patient 6 stays while the note waits */
+  fourth = new_sync (f);
+  chevet_sync_set_reconcile (fourth, TRUE);
+  chevet_test_server_set_request_hook (f->server, fail_posts, NULL);
+  g_assert_false (run_sync_full (f, fourth, NULL, &error));
+  g_clear_error (&error);
+  chevet_test_server_set_request_hook (f->server, NULL, NULL);
+  chevet_test_server_clear_faults (f->server);
+  g_assert_true (chevet_sync_get_reconciled (fourth));
+  g_assert_cmpuint (test_count (f->store, "Patient"), ==, 10);
+  g_assert_null (chevet_store_dup_resource_json (f->store, "Patient", patients[5], NULL));
+  g_assert_nonnull (chevet_store_dup_resource_json (f->store, "Patient", patients[6], NULL));
+  g_assert_nonnull (chevet_store_dup_resource_json (f->store, "DocumentReference",
+                                                    chevet_outbox_item_get_local_id (note), NULL));
+  /* once the note is sent, the next reconciliation removes patient 6 too */
+  fifth = new_sync (f);
+  g_assert_true (run_sync_full (f, fifth, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (chevet_outbox_count (f->store, CHEVET_OUTBOX_STATE_SENT, NULL), ==, 1);
+  g_clear_object (&fifth);
+  fifth = new_sync (f);
+  chevet_sync_set_reconcile (fifth, TRUE);
+  g_assert_true (run_sync_full (f, fifth, NULL, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(GPtrArray) now_in = g_ptr_array_new ();
+
+    for (guint i = 0; i + 1 < in_scope->len; i++)
+      if (!g_str_equal (in_scope->pdata[i], patients[5]) && !g_str_equal (in_scope->pdata[i], patients[6]))
+        g_ptr_array_add (now_in, in_scope->pdata[i]);
+    g_ptr_array_add (now_in, NULL);
+    g_assert_cmpuint (test_count (f->store, "Patient"), ==, 9);
+    g_assert_cmpuint (assert_cache_is_patients (f, (const char * const *) now_in->pdata), <, before);
+  }
+}
+
 /* ------------------------------------------------------------------ logs */
 
 static GString *captured;
@@ -1400,6 +1570,7 @@ main (int argc, char *argv[])
   ADD ("outbox/put-answer-lost-not-a-conflict", test_outbox_put_answer_lost, 4);
   ADD ("reconcile/without-history-deletes-what-is-gone", test_reconcile_without_history, 8);
   ADD ("reconcile/not-with-history", test_reconcile_not_with_history, 4);
+  ADD ("scope/in-scope-only-joins-and-leaves", test_scoped, 12);
   ADD ("logs/nothing-identifying", test_logs_hold_nothing_identifying, 10);
   ADD ("async/notifies-on-main-context", test_async_notifies_on_main, 12);
 #undef ADD

@@ -909,7 +909,9 @@ cmd_server_set (int    argc,
       N_("Send no credentials"), NULL },
     { "patients", 0, 0, G_OPTION_ARG_STRING, &patients,
       N_("Sync only the patients this FHIR search finds, e.g. organization=Organization/123 "
-         "(empty: every patient)"), N_("QUERY") },
+         "(empty: every patient). A patient who joins it later comes with the whole chart; "
+         "one who leaves it is removed with the chart at the next reconciliation (see "
+         "“sync --reconcile”), unless notes or vital signs are still to be sent"), N_("QUERY") },
     { "types", 0, 0, G_OPTION_ARG_STRING, &types,
       N_("The resource types to sync, separated by commas (empty: the chart’s types)"),
       N_("T1,T2,…") },
