@@ -1400,6 +1400,69 @@ test_scoped (Fixture *f, gconstpointer data)
   }
 }
 
+/* ------------------------------------------------------------------ settings changed */
+
+/* Cancels the run when it asks for the second page of Observation: the first is
+ * committed with the link to the second. */
+static void
+cancel_at_second_page (ChevetTestServer *server,
+                       const char       *method,
+                       const char       *path,
+                       const char       *query,
+                       guint             number,
+                       gpointer          user_data)
+{
+  Stopper *s = user_data;
+
+  if (g_str_equal (path, "/fhir/Observation") && query != NULL
+      && strstr (query, "_getpagesoffset") != NULL && s->pages++ == 0)
+    g_cancellable_cancel (s->cancellable);
+}
+
+static void
+test_settings_changed_not_resumed (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Stopper s = { cancellable, 0, 0 };
+  g_autoptr(ChevetSync) stopped = new_sync (f);
+  g_autoptr(ChevetSync) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) log = NULL;
+  g_autofree char *next = NULL;
+  g_autofree char *fp = NULL;
+  g_autofree char *fp_after = NULL;
+  g_autofree char *stale_line = NULL;
+
+  chevet_test_server_set_request_hook (f->server, cancel_at_second_page, &s);
+  g_assert_false (run_sync_full (f, stopped, cancellable, &error));
+  chevet_test_server_set_request_hook (f->server, NULL, NULL);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  next = chevet_store_dup_meta (f->store, "sync.next-url", NULL);
+  g_assert_nonnull (next);
+  g_assert_true (g_str_has_prefix (next, chevet_test_server_get_base_url (f->server)));
+  fp = chevet_store_dup_meta (f->store, "sync.settings-fingerprint", NULL);
+  g_assert_cmpuint (strlen (fp), ==, 64);
+  stale_line = g_strconcat ("GET ", strstr (next, "/fhir/"), NULL);
+
+  /* the scope changes (here to the same patients): the saved link is not followed, the
+   * run starts again with the new settings' searches */
+  save_settings (f, scope_org_1);
+  chevet_test_server_reset_log (f->server);
+  again = run_sync_ok (f);
+  log = chevet_test_server_dup_log (f->server);
+  g_assert_cmpuint (log->len, >, 2);
+  g_assert_true (g_str_has_prefix (((ChevetTestRequest *) log->pdata[0])->line, "GET /fhir/metadata"));
+  g_assert_true (g_str_has_prefix (((ChevetTestRequest *) log->pdata[1])->line,
+                                   "GET /fhir/Patient?" SCOPE "&"));
+  for (guint i = 0; i < log->len; i++)
+    g_assert_cmpstr (((ChevetTestRequest *) log->pdata[i])->line, !=, stale_line);
+  g_assert_null (chevet_store_dup_meta (f->store, "sync.task", NULL));
+  g_assert_null (chevet_store_dup_meta (f->store, "sync.settings-fingerprint", NULL));
+  assert_cache_equals_server (f);
+  /* (with the same settings a stopped run resumes: resume/cancel-after-page-then-resume) */
+}
+
 /* ------------------------------------------------------------------ logs */
 
 static GString *captured;
@@ -1571,6 +1634,7 @@ main (int argc, char *argv[])
   ADD ("reconcile/without-history-deletes-what-is-gone", test_reconcile_without_history, 8);
   ADD ("reconcile/not-with-history", test_reconcile_not_with_history, 4);
   ADD ("scope/in-scope-only-joins-and-leaves", test_scoped, 12);
+  ADD ("resume/settings-changed-starts-again", test_settings_changed_not_resumed, 30);
   ADD ("logs/nothing-identifying", test_logs_hold_nothing_identifying, 10);
   ADD ("async/notifies-on-main-context", test_async_notifies_on_main, 12);
 #undef ADD

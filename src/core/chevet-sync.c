@@ -1614,6 +1614,7 @@ finish_pull (Run                *run,
       || !chevet_store_exec (run->store, "DELETE FROM sync_seen", &local)
       || !delete_meta_prefix (run, "sync.%.shifted", &local)
       || !chevet_store_set_meta (run->store, "sync.run-start", NULL, &local)
+      || !chevet_store_set_meta (run->store, "sync.settings-fingerprint", NULL, &local)
       || !chevet_store_set_meta (run->store, "sync.task", NULL, &local)
       || !chevet_store_set_meta (run->store, "sync.next-url", NULL, &local)
       || !chevet_store_exec (run->store, "DELETE FROM sync_new_patients", &local)
@@ -2472,13 +2473,92 @@ open_session (Run     *run,
   return TRUE;
 }
 
+static void
+checksum_field (GChecksum  *sum,
+                const char *value,
+                gboolean    secret)
+{
+  if (value != NULL && secret)
+    {
+      /* a secret enters only as its own digest */
+      g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, value, -1);
+
+      g_checksum_update (sum, (const guchar *) "#", 1);
+      g_checksum_update (sum, (const guchar *) digest, -1);
+    }
+  else if (value != NULL)
+    {
+      g_checksum_update (sum, (const guchar *) "=", 1);
+      g_checksum_update (sum, (const guchar *) value, -1);
+    }
+  g_checksum_update (sum, (const guchar *) "", 1);  /* NUL: the end of the field */
+}
+
+/* What a stopped run's saved links and batches depend on: the server, the scope, the
+ * types and who asks (credentials may change what the server shows). One SHA-256; the
+ * token and the client secret enter as their own digests, never in clear. */
+static char *
+settings_fingerprint (Run *run)
+{
+  ChevetServerSettings *s = run->settings;
+  const char * const *types = chevet_server_settings_get_resource_types (s);
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *auth = g_strdup_printf ("%d", chevet_server_settings_get_auth (s));
+
+  checksum_field (sum, "chevet-sync-settings-1", FALSE);
+  checksum_field (sum, run->base, FALSE);
+  checksum_field (sum, chevet_server_settings_get_patient_scope (s), FALSE);
+  for (guint i = 0; types != NULL && types[i] != NULL; i++)
+    checksum_field (sum, types[i], FALSE);
+  checksum_field (sum, auth, FALSE);
+  checksum_field (sum, chevet_server_settings_get_token_url (s), FALSE);
+  checksum_field (sum, chevet_server_settings_get_client_id (s), FALSE);
+  checksum_field (sum, chevet_server_settings_get_token (s), TRUE);
+  checksum_field (sum, chevet_server_settings_get_client_secret (s), TRUE);
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+/* A stopped run whose settings changed since is dropped: its saved page link, batches
+ * and listed ids belong to other settings. The cache keeps what it committed, and
+ * sync_new_patients too: those patients still lack their older chart resources. */
+static gboolean
+drop_stopped_run (Run     *run,
+                  GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (!begin (run, &local))
+    return store_failed (local, error);
+  if (!chevet_store_set_meta (run->store, "sync.run-start", NULL, &local)
+      || !chevet_store_set_meta (run->store, "sync.task", NULL, &local)
+      || !chevet_store_set_meta (run->store, "sync.next-url", NULL, &local)
+      || !chevet_store_set_meta (run->store, "sync.reconcile.run", NULL, &local)
+      || !delete_meta_prefix (run, "sync.%.shifted", &local)
+      || !chevet_store_exec (run->store, "DELETE FROM sync_seen", &local)
+      || !commit (run, &local))
+    {
+      rollback (run);
+      return store_failed (local, error);
+    }
+  return TRUE;
+}
+
 static gboolean
 prepare_run_state (Run     *run,
                    GError **error)
 {
   g_autoptr(GError) local = NULL;
   g_autofree char *saved_start = dup_meta (run, "sync.run-start");
+  g_autofree char *saved_fp = dup_meta (run, "sync.settings-fingerprint");
+  g_autofree char *fp = settings_fingerprint (run);
 
+  if (saved_start != NULL && g_strcmp0 (saved_fp, fp) != 0)
+    {
+      g_debug ("the settings changed since the run stopped: starting again");
+      if (!drop_stopped_run (run, error))
+        return FALSE;
+      g_clear_pointer (&saved_start, g_free);
+    }
   if (saved_start != NULL)
     {
       /* resume: the earlier start is the safer cursor */
@@ -2489,8 +2569,14 @@ prepare_run_state (Run     *run,
       run->resuming = TRUE;
       g_debug ("resuming a stopped run");
     }
-  else if (!chevet_store_set_meta (run->store, "sync.run-start", run->run_start, &local))
-    return store_failed (local, error);
+  else if (!begin (run, &local)
+           || !chevet_store_set_meta (run->store, "sync.run-start", run->run_start, &local)
+           || !chevet_store_set_meta (run->store, "sync.settings-fingerprint", fp, &local)
+           || !commit (run, &local))
+    {
+      rollback (run);
+      return store_failed (local, error);
+    }
   return TRUE;
 }
 
