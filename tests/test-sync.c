@@ -402,14 +402,15 @@ test_fault_stall (Fixture *f, gconstpointer data)
 
   chevet_sync_set_timeout (sync, 1);
   chevet_sync_set_max_tries (sync, 2);
-  /* no count requests before the first page: the stalls hit the Patient search */
+  /* _summary=count not listed: one trial count (never retried; its stall only ends the
+   * counting), then the Patient search meets the other two stalls */
   chevet_test_server_set_features (f->server, CHEVET_TEST_SERVER_FEATURE_ALL
                                    & ~CHEVET_TEST_SERVER_FEATURE_SUMMARY_COUNT);
-  chevet_test_server_add_fault (f->server, CHEVET_TEST_FAULT_STALL, "/fhir/Patient", 2, 0);
+  chevet_test_server_add_fault (f->server, CHEVET_TEST_FAULT_STALL, "/fhir/Patient", 3, 0);
   start = g_get_monotonic_time ();
   g_assert_false (run_sync_full (f, sync, NULL, &error));
   g_assert_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_UNREACHABLE);
-  g_assert_cmpint (g_get_monotonic_time () - start, >=, 2 * G_USEC_PER_SEC - G_USEC_PER_SEC / 2);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 3 * G_USEC_PER_SEC - G_USEC_PER_SEC / 2);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 20 * G_USEC_PER_SEC);
 }
 
@@ -789,6 +790,35 @@ test_auth_oauth (Fixture *f, gconstpointer data)
 
 /* ------------------------------------------------------------------ features off */
 
+static guint
+count_lines_with (Fixture    *f,
+                  const char *part)
+{
+  g_autoptr(GPtrArray) log = chevet_test_server_dup_log (f->server);
+  guint n = 0;
+
+  for (guint i = 0; i < log->len; i++)
+    if (strstr (((ChevetTestRequest *) log->pdata[i])->line, part) != NULL)
+      n++;
+  return n;
+}
+
+/* HAPI answers _summary=count without listing it: the trial finds the total */
+static void
+test_summary_count_unlisted (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ChevetSync) first = NULL;
+  g_autoptr(GPtrArray) log = NULL;
+  guint total = server_total (f);
+
+  chevet_test_server_set_unlisted_features (f->server, CHEVET_TEST_SERVER_FEATURE_SUMMARY_COUNT);
+  first = run_sync_ok (f);
+  g_assert_cmpint (chevet_sync_get_resources_expected (first), ==, total);
+  g_assert_cmpuint (chevet_sync_get_resources_done (first), ==, total);
+  g_assert_cmpuint (count_lines_with (f, "_summary=count"), >, 1);
+  assert_cache_equals_server (f);
+}
+
 static void
 test_features_off (Fixture *f, gconstpointer data)
 {
@@ -799,6 +829,8 @@ test_features_off (Fixture *f, gconstpointer data)
   chevet_test_server_set_features (f->server, 0);
   first = run_sync_ok (f);
   g_assert_cmpint (chevet_sync_get_resources_expected (first), ==, -1);
+  /* _summary=count not listed: tried once, refused, not asked again */
+  g_assert_cmpuint (count_lines_with (f, "_summary=count"), ==, 1);
   assert_cache_equals_server (f);
   put_modified (f->server, "Observation", obs[2]);
   second = run_sync_ok (f);
@@ -1627,6 +1659,7 @@ main (int argc, char *argv[])
   ADD ("auth/bearer", test_auth_bearer, 4);
   ADD ("auth/oauth-refreshed-once-on-401", test_auth_oauth, 4);
   ADD ("features-off-still-complete", test_features_off, 8);
+  ADD ("summary-count-unlisted-tried", test_summary_count_unlisted, 8);
   ADD ("outbox/sent-once-with-server-ids", test_outbox_sent, 4);
   ADD ("outbox/no-conditional-create-no-duplicate", test_outbox_refused_and_features_off, 4);
   ADD ("outbox/412-conflict-keep-mine-take-server", test_outbox_conflict_412, 4);

@@ -642,7 +642,7 @@ fhir_metadata (ChevetTestServer *self,
     "Encounter", "Immunization", "MedicationRequest", "MedicationStatement", "Observation",
     "Organization", "Patient", "Practitioner", "Procedure",
   };
-  ChevetTestServerFeatures f = self->features;
+  ChevetTestServerFeatures f = self->features & ~self->unlisted;
   gboolean history = (f & CHEVET_TEST_SERVER_FEATURE_HISTORY) != 0;
   g_autoptr(JsonBuilder) jb = json_builder_new ();
   g_autoptr(GPtrArray) types = g_ptr_array_new ();

@@ -107,6 +107,7 @@ struct _ChevetTestServer
   gint64                       last_instant;
   gint64                       frozen_clock; /* 0: the wall clock */
   ChevetTestServerFeatures     features;
+  ChevetTestServerFeatures     unlisted;  /* working, but absent from /metadata */
 
   char                        *bearer_token;
   char                        *client_id;

@@ -1375,6 +1375,17 @@ chevet_test_server_set_features (ChevetTestServer         *self,
 }
 
 void
+chevet_test_server_set_unlisted_features (ChevetTestServer         *self,
+                                          ChevetTestServerFeatures  features)
+{
+  g_return_if_fail (CHEVET_IS_TEST_SERVER (self));
+
+  g_mutex_lock (&self->lock);
+  self->unlisted = features & CHEVET_TEST_SERVER_FEATURE_ALL;
+  g_mutex_unlock (&self->lock);
+}
+
+void
 chevet_test_server_set_bearer_token (ChevetTestServer *self,
                                      const char       *token)
 {

@@ -126,6 +126,10 @@ void              chevet_test_server_set_clock         (ChevetTestServer *self,
 
 void              chevet_test_server_set_features      (ChevetTestServer *self,
                                                         ChevetTestServerFeatures features);
+/* Features that keep working but that /metadata does not list (as HAPI answers
+ * _summary=count without listing it). None by default. */
+void              chevet_test_server_set_unlisted_features (ChevetTestServer *self,
+                                                        ChevetTestServerFeatures features);
 
 /* Authentication of /fhir (except /fhir/metadata). With neither a bearer token nor an
  * OAuth client, none. Failures are 401 with WWW-Authenticate: Bearer. */
