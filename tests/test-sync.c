@@ -1242,6 +1242,34 @@ test_reconcile_without_history (Fixture *f, gconstpointer data)
   assert_cache_equals_server (f);
 }
 
+/* A server that refuses _elements: the listing falls back to _summary=true (which this
+ * server answers with full resources) after one refused trial. */
+static void
+test_reconcile_without_elements (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ChevetSync) first = NULL;
+  g_autoptr(ChevetSync) forced = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) conds = chevet_test_server_dup_ids (f->server, "Condition");
+
+  chevet_test_server_set_features (f->server, CHEVET_TEST_SERVER_FEATURE_ALL
+                                   & ~CHEVET_TEST_SERVER_FEATURE_HISTORY
+                                   & ~CHEVET_TEST_SERVER_FEATURE_ELEMENTS);
+  first = run_sync_ok (f);
+  g_assert_true (chevet_test_server_delete_resource (f->server, "Condition", conds[2]));
+  chevet_test_server_reset_log (f->server);
+  forced = new_sync (f);
+  chevet_sync_set_reconcile (forced, TRUE);
+  g_assert_true (run_sync_full (f, forced, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (chevet_sync_get_reconciled (forced));
+  g_assert_cmpuint (count_lines_with (f, "_elements=id"), ==, 1);
+  g_assert_cmpuint (count_lines_with (f, "_summary=true"), >, 1);
+  g_assert_cmpuint (chevet_sync_get_deleted (forced), ==, 1);
+  g_assert_null (chevet_store_dup_resource_json (f->store, "Condition", conds[2], NULL));
+  assert_cache_equals_server (f);
+}
+
 /* With history, no reconciliation is due on its own; after 10 syncs it would be, but
  * only for types without history: none here. */
 static void
@@ -1666,6 +1694,7 @@ main (int argc, char *argv[])
   ADD ("outbox/put-answer-lost-not-a-conflict", test_outbox_put_answer_lost, 4);
   ADD ("reconcile/without-history-deletes-what-is-gone", test_reconcile_without_history, 8);
   ADD ("reconcile/not-with-history", test_reconcile_not_with_history, 4);
+  ADD ("reconcile/without-elements-falls-back", test_reconcile_without_elements, 6);
   ADD ("scope/in-scope-only-joins-and-leaves", test_scoped, 12);
   ADD ("resume/settings-changed-starts-again", test_settings_changed_not_resumed, 30);
   ADD ("logs/nothing-identifying", test_logs_hold_nothing_identifying, 10);

@@ -6,7 +6,8 @@
  * - search: unknown parameters are ignored unless "Prefer: handling=strict" (then 400);
  *   paging is offset-based over the live, sorted list (_getpagesoffset), so a write
  *   between two pages shifts them; Bundle.total only with _total=accurate (or _count=0,
- *   _summary=count); default order is insertion order.
+ *   _summary=count); default order is insertion order; _elements=id gives entries with
+ *   only resourceType, id and a SUBSETTED tag (other _elements: 400).
  * - history: newest first (write order), deleted versions as DELETE entries with
  *   response.status "410 Gone" and no resource; paged like search.
  * - _lastUpdated and _since honour the precision of the value: "gt2024-03-15" means
@@ -207,6 +208,7 @@ typedef struct {
   guint      offset;
   SortKind   sort;
   gboolean   summary_count;
+  gboolean   elements_id;
   gboolean   total;
 } Search;
 
@@ -351,6 +353,17 @@ parse_search (ChevetTestServer *self,
               s->summary_count = TRUE;
             }
           /* other summaries: the full resources, as a server may do */
+        }
+      else if (g_str_equal (n, "_elements"))
+        {
+          if (!(self->features & CHEVET_TEST_SERVER_FEATURE_ELEMENTS)
+              || !g_str_equal (p->value, "id"))
+            {
+              response_set_outcome (resp, SOUP_STATUS_BAD_REQUEST, "not-supported",
+                                    "_elements supports only id");
+              return FALSE;
+            }
+          s->elements_id = TRUE;
         }
       else if (g_str_equal (n, "_total"))
         s->total = g_str_equal (p->value, "accurate");
@@ -841,8 +854,19 @@ fhir_search (ChevetTestServer *self,
       if (entries->len > 0)
         g_string_append_c (entries, ',');
       append_full_url (self, entries, r);
-      g_string_append_printf (entries, ",\"resource\":%s,\"search\":{\"mode\":\"match\"}}",
-                              resource_current (r)->json);
+      if (s.elements_id)
+        {
+          g_string_append (entries, ",\"resource\":{\"resourceType\":");
+          json_append_string (entries, r->type);
+          g_string_append (entries, ",\"id\":");
+          json_append_string (entries, r->id);
+          g_string_append (entries, ",\"meta\":{\"tag\":[{\"system\":"
+                           "\"http://terminology.hl7.org/CodeSystem/v3-ObservationValue\","
+                           "\"code\":\"SUBSETTED\"}]}},\"search\":{\"mode\":\"match\"}}");
+        }
+      else
+        g_string_append_printf (entries, ",\"resource\":%s,\"search\":{\"mode\":\"match\"}}",
+                                resource_current (r)->json);
     }
   if (end < matches->len)
     next_url = next_link (self, req, end, s.count);

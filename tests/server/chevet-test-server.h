@@ -32,7 +32,10 @@ typedef enum {
   CHEVET_TEST_SERVER_FEATURE_CONDITIONAL_CREATE = 1 << 3,  /* If-None-Exist: else ignored */
   CHEVET_TEST_SERVER_FEATURE_ETAG               = 1 << 4,  /* ETag, If-None-Match, If-Match:
                                                             * else no ETag, both ignored */
-  CHEVET_TEST_SERVER_FEATURE_ALL                = (1 << 5) - 1,
+  CHEVET_TEST_SERVER_FEATURE_ELEMENTS           = 1 << 5,  /* _elements=id (entries with
+                                                            * only resourceType, id and a
+                                                            * SUBSETTED tag): else 400 */
+  CHEVET_TEST_SERVER_FEATURE_ALL                = (1 << 6) - 1,
 } ChevetTestServerFeatures;
 
 /* Faults, queued first in first out. A request takes the first queued fault whose path
