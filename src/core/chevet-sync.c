@@ -2,7 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * One run: settings -> TLS and token -> /metadata -> Patient -> chart types -> referenced
- * types -> deletions from _history -> cursors -> outbox. Every page is imported with the
+ * types -> deletions from _history -> reconciliation of ids (when due or asked) ->
+ * cursors -> outbox. Every page is imported with the
  * import's own code (verbatim bytes) and committed together with the meta keys that say
  * where the run is, so a run stopped anywhere resumes at the next page. The rules are in
  * src/DESIGN.md, "Sync". Logs carry phases, counts, HTTP statuses and URL paths, never a
