@@ -799,7 +799,7 @@ test_migration_from_v2 (void)
   g_assert_cmpint (sqlite3_prepare_v2 (chevet_store_get_db (store), "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, CHEVET_STORE_SCHEMA_VERSION);
-  g_assert_cmpint (CHEVET_STORE_SCHEMA_VERSION, ==, 3);
+  g_assert_cmpint (CHEVET_STORE_SCHEMA_VERSION, ==, 4);
   sqlite3_finalize (stmt);
   text = chevet_store_dup_meta (store, "last-sync", &error);
   g_assert_cmpstr (text, ==, "2024-06-01T10:00:00Z");
@@ -815,6 +815,65 @@ test_migration_from_v2 (void)
   g_assert_cmpuint (outbox_length (store), ==, 1);
   loaded = chevet_server_settings_load (store, &error);
   g_assert_cmpstr (chevet_server_settings_get_base_url (loaded), ==, "https://fhir.clinic.example/r4");
+  g_assert_finalize_object (store);
+  test_rm_rf (path);
+}
+
+static gboolean
+table_exists (ChevetStore *store,
+              const char  *name)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean found;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (chevet_store_get_db (store),
+                                       "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+  return found;
+}
+
+static void
+test_migration_from_v3 (void)
+{
+  g_autofree char *path = NULL;
+  ChevetStore *store = chart_store_new (&path);
+  g_autoptr(ChevetOutboxItem) note = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_true (table_exists (store, "sync_new_patients"));
+  g_assert_true (table_exists (store, "sync_seen"));
+  note = chevet_outbox_add_note (store, "p1", NULL, NOTE_TEXT, TEST_ACCOUNT, &error);
+  g_assert_no_error (error);
+
+  /* Version 3 without the sync tables: they come with version 4, and the outbox stays */
+  g_assert_true (chevet_store_exec (store, "DROP TABLE sync_new_patients; DROP TABLE sync_seen;"
+                                    "PRAGMA user_version = 3", &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (store);
+  store = reopen (path);
+  g_assert_true (table_exists (store, "sync_new_patients"));
+  g_assert_true (table_exists (store, "sync_seen"));
+  g_assert_cmpuint (outbox_length (store), ==, 1);
+
+  /* Version 3 where the first sync engine had made sync_new_patients itself (with a row) */
+  g_assert_true (chevet_store_exec (store, "DROP TABLE sync_seen; INSERT INTO sync_new_patients VALUES ('p1');"
+                                    "PRAGMA user_version = 3", &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (store);
+  store = reopen (path);
+  g_assert_true (table_exists (store, "sync_seen"));
+  g_assert_cmpint (sqlite3_prepare_v2 (chevet_store_get_db (store), "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 4);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (chevet_store_get_db (store), "SELECT count(*) FROM sync_new_patients", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
+  sqlite3_finalize (stmt);
   g_assert_finalize_object (store);
   test_rm_rf (path);
 }
@@ -862,5 +921,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/outbox/sync/conflict-keeps-both-until-decided", test_conflict_keeps_both);
   g_test_add_func ("/outbox/sync/failures-retry-and-reset", test_failures_and_retry);
   g_test_add_func ("/outbox/migration-from-v2", test_migration_from_v2);
+  g_test_add_func ("/outbox/migration-from-v3-sync-tables", test_migration_from_v3);
   return g_test_run ();
 }

@@ -28,6 +28,7 @@
 #include "chevet-patient.h"
 #include "chevet-server-settings.h"
 #include "chevet-store.h"
+#include "chevet-sync.h"
 
 /* Exit statuses: 1 when the work failed, 2 when the command line was wrong. */
 #define EXIT_USAGE 2
@@ -908,7 +909,9 @@ cmd_server_set (int    argc,
       N_("Send no credentials"), NULL },
     { "patients", 0, 0, G_OPTION_ARG_STRING, &patients,
       N_("Sync only the patients this FHIR search finds, e.g. organization=Organization/123 "
-         "(empty: every patient)"), N_("QUERY") },
+         "(empty: every patient). A patient who joins it later comes with the whole chart; "
+         "one who leaves it is removed with the chart at the next reconciliation (see "
+         "“sync --reconcile”), unless notes or vital signs are still to be sent"), N_("QUERY") },
     { "types", 0, 0, G_OPTION_ARG_STRING, &types,
       N_("The resource types to sync, separated by commas (empty: the chart’s types)"),
       N_("T1,T2,…") },
@@ -1128,6 +1131,163 @@ cmd_note_add (int    argc,
   /* Translators: %lld is the item's number in the outbox */
   g_print (_("Saved the note; it is item %lld of the outbox, waiting to be sent.\n"),
            (long long) chevet_outbox_item_get_seq (item));
+  return EXIT_SUCCESS;
+}
+
+/* sync */
+
+/* Exit statuses of "sync", by what the user can do about it (also in --help). */
+enum
+{
+  EXIT_SYNC_NETWORK     = 3,
+  EXIT_SYNC_TLS         = 4,
+  EXIT_SYNC_CREDENTIALS = 5,
+  EXIT_SYNC_SERVER      = 6,
+  EXIT_SYNC_DATA        = 7,
+};
+
+typedef struct
+{
+  GMainLoop *loop;
+  gboolean   ok;
+  GError    *error;
+  gint64     last_print;
+  int        last_phase;
+} SyncProgress;
+
+static void
+sync_print (ChevetSync *sync,
+            gboolean    force)
+{
+  gint64 expected = chevet_sync_get_resources_expected (sync);
+  guint64 done = chevet_sync_get_resources_done (sync);
+  const char *phase = chevet_sync_phase_to_string (chevet_sync_get_phase (sync));
+
+  (void) force;
+  if (expected >= 0)
+    /* Translators: phase, resources done, resources expected, rate */
+    g_printerr (_("%s: %" G_GUINT64_FORMAT "/%" G_GINT64_FORMAT " resources, %.0f/s\n"),
+                phase, done, expected, chevet_sync_get_rate (sync));
+  else
+    /* Translators: phase, resources done, rate */
+    g_printerr (_("%s: %" G_GUINT64_FORMAT " resources, %.0f/s\n"),
+                phase, done, chevet_sync_get_rate (sync));
+}
+
+static void
+on_sync_notify (ChevetSync   *sync,
+                GParamSpec   *pspec,
+                SyncProgress *p)
+{
+  gint64 now = g_get_monotonic_time ();
+  int phase = chevet_sync_get_phase (sync);
+
+  if (phase == p->last_phase && now - p->last_print < G_USEC_PER_SEC / 2)
+    return;
+  p->last_phase = phase;
+  p->last_print = now;
+  sync_print (sync, FALSE);
+}
+
+static void
+on_sync_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  SyncProgress *p = user_data;
+
+  p->ok = chevet_sync_run_finish (CHEVET_SYNC (source), result, &p->error);
+  g_main_loop_quit (p->loop);
+}
+
+static int
+sync_exit_status (const GError *error)
+{
+  if (error->domain != CHEVET_SYNC_ERROR)
+    return EXIT_FAILURE;
+  switch ((ChevetSyncError) error->code)
+    {
+    case CHEVET_SYNC_ERROR_NO_NETWORK:
+    case CHEVET_SYNC_ERROR_UNREACHABLE:
+      return EXIT_SYNC_NETWORK;
+    case CHEVET_SYNC_ERROR_CERTIFICATE:
+      return EXIT_SYNC_TLS;
+    case CHEVET_SYNC_ERROR_CREDENTIALS:
+      return EXIT_SYNC_CREDENTIALS;
+    case CHEVET_SYNC_ERROR_SERVER:
+    case CHEVET_SYNC_ERROR_NOT_SUPPORTED:
+      return EXIT_SYNC_SERVER;
+    case CHEVET_SYNC_ERROR_INVALID_DATA:
+      return EXIT_SYNC_DATA;
+    case CHEVET_SYNC_ERROR_NOT_CONFIGURED:
+    case CHEVET_SYNC_ERROR_SETTINGS:
+    case CHEVET_SYNC_ERROR_FAILED:
+    default:
+      return EXIT_FAILURE;
+    }
+}
+
+static int
+cmd_sync (int    argc,
+          char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(ChevetSync) sync = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GError) error = NULL;
+  SyncProgress progress = { 0, };
+  gboolean reconcile = FALSE;
+  const GOptionEntry entries[] = {
+    { "reconcile", 0, 0, G_OPTION_ARG_NONE, &reconcile,
+      N_("Also compare every type’s ids with the server’s and remove from the workspace what "
+         "the server no longer has (done on its own every 10 syncs or 24 hours for servers "
+         "without history, and for patients who left the patient scope)"), NULL },
+    { NULL }
+  };
+
+  context = command_context_new (NULL,
+                                 _("Fill the workspace from its FHIR server (see “server set”), "
+                                   "then send the outbox. A sync that was stopped resumes where "
+                                   "it stopped. Progress goes to stderr."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_description (context,
+                                    _("Exit status: 0 done, 1 other failure, 2 usage, 3 network "
+                                      "(no network, server unreachable or too slow), 4 certificate "
+                                      "not trusted, 5 credentials refused, 6 server error, 7 invalid "
+                                      "data from the server."));
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error (_("sync takes no arguments"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+
+  /* the engine works on this connection, in its own thread; nothing here touches it */
+  sync = chevet_sync_new_for_store (store);
+  chevet_sync_set_reconcile (sync, reconcile);
+  loop = g_main_loop_new (NULL, FALSE);
+  progress.loop = loop;
+  progress.last_phase = -1;
+  g_signal_connect (sync, "notify", G_CALLBACK (on_sync_notify), &progress);
+  chevet_sync_run_async (sync, NULL, on_sync_done, &progress);
+  g_main_loop_run (loop);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  sync_print (sync, TRUE);
+  if (!progress.ok)
+    {
+      int status = sync_exit_status (progress.error);
+
+      print_error (progress.error->message);
+      g_error_free (progress.error);
+      return status;
+    }
   return EXIT_SUCCESS;
 }
 
@@ -1466,6 +1626,7 @@ static const CliCommand commands[] = {
   { "outbox", N_("List what waits to be sent to the server"), cmd_outbox },
   { "note", N_("Write a progress note in a chart"), cmd_note },
   { "vitals", N_("Record vital signs in a chart"), cmd_vitals },
+  { "sync", N_("Sync the workspace with its FHIR server and send the outbox"), cmd_sync },
   { NULL }
 };
 

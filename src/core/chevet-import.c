@@ -1259,3 +1259,28 @@ chevet_import_delete_resource (ChevetStore  *store,
   g_object_unref (imp.parser);
   return ok;
 }
+
+gboolean
+chevet_import_put_bundle (ChevetStore        *store,
+                          const char         *text,
+                          gsize               length,
+                          const char         *where,
+                          ChevetImportStats  *stats,
+                          JsonNode          **out_root,
+                          GError            **error)
+{
+  Importer imp;
+  gboolean ok;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  importer_init (&imp, store, where);
+  ok = import_text (&imp, text, length, FALSE, where, error);
+  if (ok && stats != NULL)
+    *stats = imp.stats;
+  if (ok && out_root != NULL)
+    *out_root = json_node_ref (json_parser_get_root (imp.parser));
+  g_object_unref (imp.parser);
+  return ok;
+}

@@ -29,7 +29,7 @@ void           chevet_store_set_sql_error   (ChevetStore  *self,
 ChevetPatient *chevet_patient_new_from_row  (sqlite3_stmt *stmt);
 
 /* The schema version this build writes; a newer one is refused. */
-#define CHEVET_STORE_SCHEMA_VERSION 3
+#define CHEVET_STORE_SCHEMA_VERSION 4
 
 /* Columns shared by every chart projection table, in this order after rid. */
 #define CHEVET_CHART_COLUMNS \
@@ -62,5 +62,16 @@ gboolean       chevet_import_delete_resource (ChevetStore *self,
                                              const char   *type,
                                              const char   *id,
                                              GError      **error);
+
+/* A Bundle (or one resource) of @length bytes, inside the caller's transaction, as
+ * chevet_import_put_resource; @out_root (may be NULL) receives the parsed document,
+ * read-only, so the caller can read links without parsing it again (chevet-sync.c). */
+gboolean       chevet_import_put_bundle     (ChevetStore        *self,
+                                             const char         *text,
+                                             gsize               length,
+                                             const char         *where,
+                                             ChevetImportStats  *stats,
+                                             JsonNode          **out_root,
+                                             GError            **error);
 
 G_END_DECLS

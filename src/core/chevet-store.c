@@ -614,10 +614,20 @@ static const char schema_v3[] =
   "CREATE UNIQUE INDEX outbox_by_local_id ON outbox (type, local_id);"
   "CREATE INDEX outbox_by_state ON outbox (state, seq);";
 
+/* The sync engine's work tables (chevet-sync.c), emptied at the end of each run:
+ * patients new to the cache in this run (they get their whole chart), and the ids a
+ * reconciliation has seen on the server so far (resumable across pages). "IF NOT EXISTS":
+ * the first sync engine created sync_new_patients itself, outside the migrations. */
+static const char schema_v4[] =
+  "CREATE TABLE IF NOT EXISTS sync_new_patients (id TEXT PRIMARY KEY) WITHOUT ROWID;"
+  "CREATE TABLE IF NOT EXISTS sync_seen ("
+  "  type TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (type, id)) WITHOUT ROWID;";
+
 static const Migration migrations[] = {
   { 1, schema_v1 },
   { 2, schema_v2 },
   { 3, schema_v3 },
+  { 4, schema_v4 },
 };
 
 static gboolean

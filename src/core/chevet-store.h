@@ -105,7 +105,8 @@ GPtrArray   *chevet_store_list_recent          (ChevetStore  *self,
 
 /* Workspace settings and state kept inside the encrypted store (NULL when unset).
  * Keys in use: "last-sync" (ISO 8601 UTC time of the last completed sync); "server.*"
- * belong to chevet-server-settings.c, which writes them together. */
+ * belong to chevet-server-settings.c, which writes them together; "sync.*" (cursors, the
+ * position of a run, the CapabilityStatement's ETag) belong to chevet-sync.c. */
 char        *chevet_store_dup_meta             (ChevetStore  *self,
                                                 const char   *key,
                                                 GError      **error);
