@@ -1166,12 +1166,12 @@ sync_print (ChevetSync *sync,
   (void) force;
   if (expected >= 0)
     /* Translators: phase, resources done, resources expected, rate */
-    g_printerr (_("%s: %" G_GUINT64_FORMAT "/%" G_GINT64_FORMAT " resources, %.0f/s\n"),
-                phase, done, expected, chevet_sync_get_rate (sync));
+    g_printerr (_("%s: %llu/%lld resources, %.0f/s\n"),
+                phase, (unsigned long long) done, (long long) expected, chevet_sync_get_rate (sync));
   else
     /* Translators: phase, resources done, rate */
-    g_printerr (_("%s: %" G_GUINT64_FORMAT " resources, %.0f/s\n"),
-                phase, done, chevet_sync_get_rate (sync));
+    g_printerr (_("%s: %llu resources, %.0f/s\n"),
+                phase, (unsigned long long) done, chevet_sync_get_rate (sync));
 }
 
 static void
