@@ -799,7 +799,7 @@ test_migration_from_v2 (void)
   g_assert_cmpint (sqlite3_prepare_v2 (chevet_store_get_db (store), "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, CHEVET_STORE_SCHEMA_VERSION);
-  g_assert_cmpint (CHEVET_STORE_SCHEMA_VERSION, ==, 4);
+  g_assert_cmpint (CHEVET_STORE_SCHEMA_VERSION, >=, 4);
   sqlite3_finalize (stmt);
   text = chevet_store_dup_meta (store, "last-sync", &error);
   g_assert_cmpstr (text, ==, "2024-06-01T10:00:00Z");
@@ -868,7 +868,7 @@ test_migration_from_v3 (void)
   g_assert_true (table_exists (store, "sync_seen"));
   g_assert_cmpint (sqlite3_prepare_v2 (chevet_store_get_db (store), "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 4);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, CHEVET_STORE_SCHEMA_VERSION);
   sqlite3_finalize (stmt);
   g_assert_cmpint (sqlite3_prepare_v2 (chevet_store_get_db (store), "SELECT count(*) FROM sync_new_patients", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "chevet-generator.h"
 #include "chevet-import.h"
 #include "chevet-patient.h"
 #include "chevet-store-private.h"
@@ -341,6 +342,86 @@ test_search (void)
   test_rm_rf (path);
 }
 
+/* The name search orders its matches in memory: the order and the pages must be the
+ * list's (the empty search, ordered in SQL), and a write by another connection (a sync)
+ * must show at the next search. */
+static void
+test_search_order_and_pages (void)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(ChevetStore) store = test_store_new (&path);
+  g_autoptr(ChevetStore) other = NULL;
+  g_autoptr(ChevetGenerator) generator = chevet_generator_new (99, "2026-01-01");
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GPtrArray) everyone = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *prefixes[] = { "a", "ma", "ko", "ber", "mrn", "e" };
+  g_autofree char *renamed = NULL;
+  ChevetPatient *first;
+
+  chevet_generator_set_patients_only (generator, TRUE);
+  g_assert_true (chevet_generator_write_ndjson (generator, 400, out, NULL, NULL, NULL, &error));
+  g_assert_true (g_output_stream_close (out, NULL, &error));
+  g_assert_true (chevet_store_import_data (store,
+                                           g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)),
+                                           g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)),
+                                           "generated.ndjson", NULL, &error));
+  g_assert_no_error (error);
+  everyone = chevet_store_search_patients (store, NULL, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (everyone->len, ==, 400);
+
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
+    {
+      g_autoptr(GPtrArray) all = chevet_store_search_patients (store, prefixes[i], 0, 0, &error);
+      g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+      guint k = 0;
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (all->len, >, 3);
+      g_assert_cmpint (chevet_store_count_patients (store, prefixes[i], &error), ==, all->len);
+      for (guint j = 0; j < all->len; j++)
+        g_hash_table_add (ids, (gpointer) chevet_patient_get_id (all->pdata[j]));
+      /* Same order as the whole list, filtered. */
+      for (guint j = 0; j < everyone->len; j++)
+        if (g_hash_table_contains (ids, chevet_patient_get_id (everyone->pdata[j])))
+          g_assert_cmpstr (chevet_patient_get_id (all->pdata[k++]), ==, chevet_patient_get_id (everyone->pdata[j]));
+      g_assert_cmpuint (k, ==, all->len);
+      /* Pages of 7 put end to end give the same list. */
+      for (guint offset = 0; offset < all->len; offset += 7)
+        {
+          g_autoptr(GPtrArray) page = chevet_store_search_patients (store, prefixes[i], offset, 7, &error);
+
+          g_assert_no_error (error);
+          g_assert_cmpuint (page->len, ==, MIN (7, all->len - offset));
+          for (guint j = 0; j < page->len; j++)
+            g_assert_cmpstr (chevet_patient_get_id (page->pdata[j]), ==, chevet_patient_get_id (all->pdata[offset + j]));
+        }
+    }
+
+  /* Another connection renames the last "ma" patient to come first: this one sees it. */
+  found = chevet_store_search_patients (store, "ma", chevet_store_count_patients (store, "ma", NULL) - 1, 1, &error);
+  g_assert_no_error (error);
+  other = chevet_store_open (path, TEST_ACCOUNT, TEST_PASSPHRASE, &error);
+  g_assert_no_error (error);
+  renamed = g_strdup_printf ("{\"resourceType\":\"Patient\",\"id\":\"%s\","
+                             "\"meta\":{\"versionId\":\"9\",\"lastUpdated\":\"2030-01-01T00:00:00Z\"},"
+                             "\"name\":[{\"family\":\"Aamartin\",\"given\":[\"Maud\"]}]}\n",
+                             chevet_patient_get_id (found->pdata[0]));
+  g_assert_true (chevet_store_import_data (other, renamed, -1, "renamed.ndjson", NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&everyone, g_ptr_array_unref);
+  everyone = chevet_store_search_patients (store, "ma", 0, 0, &error);
+  first = everyone->pdata[0];
+  g_assert_cmpstr (chevet_patient_get_id (first), ==, chevet_patient_get_id (found->pdata[0]));
+  g_assert_cmpstr (chevet_patient_get_family (first), ==, "Aamartin");
+
+  g_clear_object (&other);
+  g_clear_object (&store);
+  test_rm_rf (path);
+}
+
 static void
 test_patient_fields (void)
 {
@@ -413,6 +494,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/store/open/too-new", test_too_new);
   g_test_add_func ("/store/accounts/slots-never-reencrypt", test_accounts);
   g_test_add_func ("/store/search/case-accent-prefix-date", test_search);
+  g_test_add_func ("/store/search/order-pages-and-other-writers", test_search_order_and_pages);
   g_test_add_func ("/store/patient/fields", test_patient_fields);
   g_test_add_func ("/store/recent-patients-and-migration", test_recent_and_migration);
   return g_test_run ();
