@@ -564,7 +564,9 @@ test_cli_sync (Fixture *f, gconstpointer data)
   status = cli_sync (f, NULL, &err);
   g_assert_true (WIFEXITED (status));
   g_assert_cmpint (WEXITSTATUS (status), ==, 0);
-  g_assert_nonnull (strstr (err, "Patients:"));
+  /* Progress lines, then the end. A phase shorter than the notify interval may not get a
+   * line of its own on a busy machine, so no particular phase is required before Done. */
+  g_assert_nonnull (strstr (err, " resources, "));
   g_assert_nonnull (strstr (err, "Done:"));
   g_assert_nonnull (strstr (err, "/s"));
   assert_cache_equals_server (f);
