@@ -1027,6 +1027,86 @@ fixture_setup_generated (Fixture       *f,
   fixture_open_window (f);
 }
 
+/* The row the list view draws for position @position of its model, or NULL. */
+static ChevetPatientRow *
+drawn_row_at (GtkWidget *list_view,
+              guint      position)
+{
+  GListModel *rows = G_LIST_MODEL (gtk_grid_view_get_model (GTK_GRID_VIEW (list_view)));
+  g_autoptr(GObject) item = g_list_model_get_item (rows, position);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list_view); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *row = gtk_widget_get_first_child (child);
+
+      if (CHEVET_IS_PATIENT_ROW (row) && gtk_widget_get_child_visible (child) &&
+          (GObject *) chevet_patient_row_get_item (CHEVET_PATIENT_ROW (row)) == item)
+        return CHEVET_PATIENT_ROW (row);
+    }
+  return NULL;
+}
+
+/* Opening a chart from a list at its top puts the patient under "Recent", and the list
+ * still starts with that heading: no gap, no heading scrolled away (GTK 4.8 kept its
+ * anchor row and left an empty space where rows were inserted above it). */
+static void
+test_recent_heading_after_open (Fixture       *f,
+                                gconstpointer  data)
+{
+  ChevetPatientsPage *page = patients_page (f);
+  GListModel *rows = chevet_patients_page_get_rows (page);
+  GtkWidget *list_view = template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "list_view");
+  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (list_view));
+  guint total, position;
+  ChevetPatientRow *heading;
+  graphene_rect_t bounds;
+  g_autoptr(ChevetPatientItem) second = NULL;
+  g_autoptr(ChevetPatientItem) item = NULL;
+
+  unlock (f, ACCOUNT, PASSPHRASE);
+  wait_for_results (f, "");
+  total = g_list_model_get_n_items (rows);
+  g_assert_cmpuint (total, ==, GPOINTER_TO_UINT (data));
+  WAIT_UNTIL (drawn_row_at (list_view, 0) != NULL);
+
+  /* The third patient of the list: on screen, not the first. */
+  second = g_list_model_get_item (rows, 2);
+  WAIT_UNTIL (chevet_patient_item_get_loaded (second));
+  gtk_widget_activate_action (list_view, "list.activate-item", "u", 2);
+  wait_for_chart (f, chevet_patient_get_id (chevet_patient_item_get_patient (second)));
+
+  /* Recent, the patient, All patients, then everyone. */
+  WAIT_UNTIL (g_list_model_get_n_items (rows) == total + 3);
+  assert_heading_at (rows, 0, "Recent");
+  item = g_list_model_get_item (rows, 1);
+  g_assert_true (chevet_patient_item_get_patient (item) == chevet_patient_item_get_patient (second) ||
+                 g_strcmp0 (chevet_patient_get_id (chevet_patient_item_get_patient (item)),
+                            chevet_patient_get_id (chevet_patient_item_get_patient (second))) == 0);
+  assert_heading_at (rows, 2, "All patients");
+
+  /* On screen: the list at its top, "Recent" its first row, drawn at the top. */
+  drain_main_loop ();
+  WAIT_UNTIL ((heading = drawn_row_at (list_view, 0)) != NULL &&
+              gtk_widget_get_height (GTK_WIDGET (heading)) > 0);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), <, 1);
+  g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (heading), list_view, &bounds));
+  g_assert_cmpfloat (bounds.origin.y, >=, 0);
+  g_assert_cmpfloat (bounds.origin.y, <, 24);
+  /* And every row after it follows without a gap. */
+  for (position = 1; position < 6; position++)
+    {
+      ChevetPatientRow *row = drawn_row_at (list_view, position);
+      graphene_rect_t next;
+
+      g_assert_nonnull (row);
+      g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (row), list_view, &next));
+      g_assert_cmpfloat (next.origin.y, >, bounds.origin.y);
+      g_assert_cmpfloat (next.origin.y - (bounds.origin.y + bounds.size.height), <, 24);
+      bounds = next;
+    }
+}
+
 static void
 test_lazy_list (Fixture       *f,
                 gconstpointer  data)
@@ -1645,6 +1725,8 @@ main (int   argc,
               fixture_setup_generated, test_lazy_list, fixture_teardown);
   g_test_add ("/window/patients/recent-patients-first", Fixture, NULL,
               fixture_setup_recent, test_recent_first, fixture_teardown);
+  g_test_add ("/window/patients/recent-heading-after-open", Fixture, GUINT_TO_POINTER (300),
+              fixture_setup_generated, test_recent_heading_after_open, fixture_teardown);
   g_test_add_func ("/window/sync/relative-time", test_sync_format);
   g_test_add ("/window/sync/never-synced-and-offline", Fixture, patients_ndjson,
               fixture_setup, test_never_synced, fixture_teardown);
