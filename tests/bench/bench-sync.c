@@ -118,7 +118,10 @@ report (const char *what,
   med = bench_quantile (v, n, 0.5);
   lo = v[0];
   hi = v[n - 1];
-  printf ("  %-34s median %10.1f %s   (min %.1f – max %.1f)\n", what, med, unit, lo, hi);
+  if (med < 10)
+    printf ("  %-34s median %10.2f %s   (min %.2f – max %.2f)\n", what, med, unit, lo, hi);
+  else
+    printf ("  %-34s median %10.1f %s   (min %.1f – max %.1f)\n", what, med, unit, lo, hi);
 }
 
 static void

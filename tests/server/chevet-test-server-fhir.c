@@ -817,12 +817,32 @@ fhir_metadata (ChevetTestServer *self,
   response_set_json (resp, SOUP_STATUS_OK, body);
 }
 
+/* What identifies a search apart from its page: type, features and parameters. */
+static char *
+search_key (ChevetTestServer *self,
+            Request          *req,
+            const char       *type)
+{
+  GString *key = g_string_new (type);
+
+  g_string_append_printf (key, "|%u|%u", (guint) self->features, (guint) self->unlisted);
+  for (guint i = 0; i < req->params->len; i++)
+    {
+      Param *p = g_ptr_array_index (req->params, i);
+
+      if (!g_str_equal (p->name, "_getpagesoffset") && !g_str_equal (p->name, "_count"))
+        g_string_append_printf (key, "&%s", p->raw);
+    }
+  return g_string_free (key, FALSE);
+}
+
 static void
 fhir_search (ChevetTestServer *self,
              Request          *req,
              const char       *type,
              Response         *resp)
 {
+  g_autofree char *key = NULL;
   g_autoptr(GPtrArray) matches = NULL;
   g_autoptr(GString) entries = g_string_new (NULL);
   g_autoptr(GString) body = NULL;
@@ -836,7 +856,19 @@ fhir_search (ChevetTestServer *self,
       search_clear (&s);
       return;
     }
-  matches = run_search (self, type, &s);
+  key = search_key (self, req, type);
+  if (self->search_matches != NULL && self->search_generation == self->generation &&
+      g_strcmp0 (self->search_key, key) == 0)
+    matches = g_ptr_array_ref (self->search_matches);
+  else
+    {
+      matches = run_search (self, type, &s);
+      g_free (self->search_key);
+      self->search_key = g_steal_pointer (&key);
+      self->search_generation = self->generation;
+      g_clear_pointer (&self->search_matches, g_ptr_array_unref);
+      self->search_matches = g_ptr_array_ref (matches);
+    }
   self_url = self_link (self, req);
   if (s.summary_count || s.count == 0)
     {

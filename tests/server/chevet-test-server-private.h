@@ -103,6 +103,13 @@ struct _ChevetTestServer
   GMutex                       lock;
   GHashTable                  *types;        /* type -> TypeTable */
   GPtrArray                   *all_versions; /* Version, in write order (not owned) */
+  guint64                      generation;   /* bumped by every write */
+  /* The last search's matches, for its next pages while nothing was written: a sync
+   * reads a type page by page, and scanning the whole type again for each page made the
+   * test double, not the client, the bottleneck of the sync benchmark. */
+  char                        *search_key;
+  guint64                      search_generation;
+  GPtrArray                   *search_matches;
   guint                        next_id;
   gint64                       last_instant;
   gint64                       frozen_clock; /* 0: the wall clock */

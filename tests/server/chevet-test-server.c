@@ -504,6 +504,7 @@ add_version (ChevetTestServer *self,
   v->last_updated = server_now (self);
   g_ptr_array_add (r->versions, v);
   g_ptr_array_add (self->all_versions, v);
+  self->generation++;
   return v;
 }
 
@@ -1036,6 +1037,8 @@ chevet_test_server_finalize (GObject *object)
   g_clear_error (&self->start_error);
   g_mutex_clear (&self->start_lock);
   g_cond_clear (&self->start_cond);
+  g_clear_pointer (&self->search_matches, g_ptr_array_unref);
+  g_free (self->search_key);
   g_ptr_array_unref (self->all_versions);
   g_hash_table_unref (self->types);
   g_free (self->bearer_token);
