@@ -7,6 +7,9 @@
  * through its actions: what a clinician sees is asserted from the widgets (the count,
  * the sync label, the progress, toasts). Waits poll the main loop with a generous
  * deadline, never a sleep taken as an assertion.
+ *
+ * With CHEVET_SYNC_PNG_DIR=DIR, the first test saves sync-running.png there: the window
+ * in the middle of a sync.
  */
 #define G_LOG_DOMAIN "test-sync-ui"
 
@@ -247,6 +250,48 @@ fixture_teardown (Fixture       *f,
   g_free (f->path);
 }
 
+static void
+frame_drawn (GdkFrameClock *clock,
+             gpointer       data)
+{
+  (*(guint *) data)++;
+}
+
+static void
+save_png_when_asked (GtkWidget  *widget,
+                     const char *name)
+{
+  const char *dir = g_getenv ("CHEVET_SYNC_PNG_DIR");
+  g_autofree char *file = NULL;
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GdkFrameClock *clock;
+  guint frames = 0;
+  gulong handler;
+  int width, height;
+
+  if (dir == NULL)
+    return;
+  clock = gtk_widget_get_frame_clock (widget);
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (frame_drawn), &frames);
+  gtk_widget_queue_draw (widget);
+  WAIT_UNTIL (frames >= 3);
+  g_signal_handler_disconnect (clock, handler);
+  file = g_build_filename (dir, name, NULL);
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, file));
+  g_test_message ("saved %s", file);
+}
+
 static guint
 shown_count (Fixture *f)
 {
@@ -292,6 +337,8 @@ test_sync_fills_then_sends (Fixture       *f,
 
   /* Slow enough to see it running, whatever the machine. */
   chevet_test_server_add_fault (f->server, CHEVET_TEST_FAULT_SLOW, "/fhir/metadata", 1, 500);
+  if (g_getenv ("CHEVET_SYNC_PNG_DIR") != NULL)
+    chevet_test_server_add_fault (f->server, CHEVET_TEST_FAULT_SLOW, "/fhir/Observation?", 1, 3000);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.sync", NULL));
   g_assert_true (chevet_window_get_syncing (f->window));
   g_assert_true (page_child_visible (f, "progress_box"));
@@ -299,6 +346,11 @@ test_sync_fills_then_sends (Fixture       *f,
   /* One at a time: asking again while it runs changes nothing. */
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.sync", NULL);
   g_assert_true (chevet_session_get_syncing (f->session));
+  if (g_getenv ("CHEVET_SYNC_PNG_DIR") != NULL)
+    {
+      WAIT_UNTIL (chevet_sync_get_phase (chevet_session_get_sync (f->session)) == CHEVET_SYNC_PHASE_RESOURCES);
+      save_png_when_asked (GTK_WIDGET (f->window), "sync-running.png");
+    }
   WAIT_UNTIL (!chevet_window_get_syncing (f->window));
   g_assert_false (page_child_visible (f, "progress_box"));
   g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), ==, "win.sync");
