@@ -31,4 +31,7 @@ if [ ! -f "$ws/keyslots.json" ]; then
     --new-passphrase-file "$tmp/kofi" >/dev/null
 fi
 
+# run-sync-demo.sh only wants the build and the demo clinic.
+[ -z "${CHEVET_DEMO_PREPARE_ONLY:-}" ] || exit 0
+
 GSETTINGS_SCHEMA_DIR="$PWD/build/data" exec build/src/ui/chevet --workspace "$ws" "$@"

@@ -1663,6 +1663,102 @@ test_async_notifies_on_main (Fixture *f, gconstpointer data)
   assert_cache_equals_server (f);
 }
 
+/* ------------------------------------------------------------------ connection test */
+
+typedef struct {
+  gboolean  done;
+  gboolean  ok;
+  char     *version;
+  char     *software;
+  GError   *error;
+} TestConn;
+
+static void
+on_test_connection (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  TestConn *t = user_data;
+
+  t->ok = chevet_sync_test_connection_finish (result, &t->version, &t->software, &t->error);
+  t->done = TRUE;
+}
+
+static void
+run_test_connection (ChevetServerSettings *s,
+                     TestConn             *t)
+{
+  chevet_sync_test_connection_async (s, NULL, on_test_connection, t);
+  while (!t->done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+test_connection_ok (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ChevetServerSettings) s = chevet_server_settings_new ();
+  g_autofree char *ca = read_file (chevet_test_server_get_ca_file (f->server));
+  g_autofree char *before = NULL;
+  TestConn t = { 0, };
+
+  before = chevet_store_dup_meta (f->store, "sync.metadata.etag", NULL);
+  chevet_test_server_set_bearer_token (f->server, "tok-3f9a-SECRET");
+  chevet_server_settings_set_base_url (s, chevet_test_server_get_base_url (f->server));
+  chevet_server_settings_set_ca_pem (s, ca);
+  chevet_server_settings_set_auth_bearer (s, "tok-3f9a-SECRET");
+  run_test_connection (s, &t);
+  g_assert_no_error (t.error);
+  g_assert_true (t.ok);
+  g_assert_cmpstr (t.version, ==, "4.0.1");
+  g_assert_cmpstr (t.software, ==, "Chevet FHIR test server");
+  /* metadata, one probe of the credentials; nothing imported, nothing written */
+  g_assert_cmpuint (chevet_test_server_count_requests (f->server, "GET /fhir/metadata"), ==, 1);
+  g_assert_cmpuint (chevet_test_server_count_requests (f->server, "GET /fhir/Patient?"), ==, 1);
+  g_assert_null (chevet_store_dup_meta (f->store, "last-sync", NULL));
+  g_free (t.version);
+  g_free (t.software);
+
+  /* a wrong token is a credentials error, without the token in it */
+  memset (&t, 0, sizeof t);
+  chevet_server_settings_set_auth_bearer (s, "wrong-SECRET");
+  run_test_connection (s, &t);
+  g_assert_false (t.ok);
+  g_assert_error (t.error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_CREDENTIALS);
+  g_assert_null (strstr (t.error->message, "SECRET"));
+  g_clear_error (&t.error);
+}
+
+static void
+test_connection_unknown_ca (void)
+{
+  Fixture f = { 0, };
+  g_autoptr(ChevetServerSettings) s = chevet_server_settings_new ();
+  TestConn t = { 0, };
+
+  fixture_start (&f, CHEVET_TEST_CERT_UNKNOWN_CA, 0);
+  chevet_server_settings_set_base_url (s, chevet_test_server_get_base_url (f.server));
+  run_test_connection (s, &t);
+  g_assert_false (t.ok);
+  g_assert_error (t.error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_CERTIFICATE);
+  g_assert_nonnull (strstr (t.error->message, "does not trust"));
+  g_assert_cmpuint (chevet_test_server_get_request_count (f.server), ==, 0);
+  g_clear_error (&t.error);
+  teardown (&f, NULL);
+}
+
+static void
+test_connection_refuses_bad_settings (void)
+{
+  g_autoptr(ChevetServerSettings) s = chevet_server_settings_new ();
+  TestConn t = { 0, };
+
+  chevet_server_settings_set_base_url (s, "http://fhir.example.org/r4");
+  run_test_connection (s, &t);
+  g_assert_false (t.ok);
+  g_assert_error (t.error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_SETTINGS);
+  g_clear_error (&t.error);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1701,6 +1797,9 @@ main (int argc, char *argv[])
   ADD ("resume/settings-changed-starts-again", test_settings_changed_not_resumed, 30);
   ADD ("logs/nothing-identifying", test_logs_hold_nothing_identifying, 10);
   ADD ("async/notifies-on-main-context", test_async_notifies_on_main, 12);
+  ADD ("test-connection/metadata-and-credentials-nothing-written", test_connection_ok, 2);
+  g_test_add_func ("/sync/test-connection/unknown-ca-names-reason", test_connection_unknown_ca);
+  g_test_add_func ("/sync/test-connection/settings-refused", test_connection_refuses_bad_settings);
 #undef ADD
 
   return g_test_run ();

@@ -2407,7 +2407,9 @@ check_settings (Run     *run,
   g_autoptr(GUri) uri = NULL;
   const char *base;
 
-  run->settings = chevet_server_settings_load (run->store, &local);
+  /* A connection test brings its own (unsaved) settings and no store. */
+  if (run->settings == NULL)
+    run->settings = chevet_server_settings_load (run->store, &local);
   if (run->settings == NULL && local == NULL)
     {
       g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_NOT_CONFIGURED,
@@ -2780,6 +2782,166 @@ chevet_sync_run_finish (ChevetSync    *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ connection test */
+
+typedef struct
+{
+  ChevetServerSettings *settings;
+  char                 *fhir_version;
+  char                 *software;
+} TestData;
+
+static void
+test_data_free (TestData *data)
+{
+  g_clear_pointer (&data->settings, chevet_server_settings_free);
+  g_free (data->fhir_version);
+  g_free (data->software);
+  g_free (data);
+}
+
+/* The connecting phase of a run, without a store: settings checked, the same TLS trust
+ * and authentication, then GET /metadata. Nothing is written anywhere. */
+static gboolean
+test_connection (ChevetSync   *self,
+                 TestData     *data,
+                 GCancellable *cancellable,
+                 GError      **error)
+{
+  g_autofree char *url = NULL;
+  g_autoptr(Reply) reply = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  Run run = { 0, };
+  JsonObject *cs;
+  JsonObject *software;
+  const char *version;
+  gboolean ok = FALSE;
+
+  run.self = self;
+  run.cancellable = cancellable;
+  run.settings = chevet_server_settings_copy (data->settings);
+  run.caps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (!check_settings (&run, error) || !open_session (&run, error))
+    goto out;
+  url = g_strconcat (run.base, "/metadata", NULL);
+  /* a token is checked too: /metadata needs none, so the first search does */
+  reply = http_get (&run, url, NULL, error);
+  if (reply == NULL)
+    goto out;
+  if (reply->status != 200)
+    {
+      g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_NOT_SUPPORTED,
+                   _("The server %s does not describe itself as a FHIR server (HTTP %u at /metadata)"),
+                   run.host, reply->status);
+      goto out;
+    }
+  root = parse_json (reply->body, "/metadata", error);
+  if (root == NULL)
+    goto out;
+  cs = json_node_get_object (root);
+  version = object_string (cs, "fhirVersion");
+  if (g_strcmp0 (object_string (cs, "resourceType"), "CapabilityStatement") != 0
+      || version == NULL || !g_str_has_prefix (version, "4.0"))
+    {
+      g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_NOT_SUPPORTED,
+                   _("The server %s is not a FHIR R4 server"), run.host);
+      goto out;
+    }
+  read_capabilities (&run, cs);
+  if (!(caps_of (&run, "Patient") & CAP_SEARCH))
+    {
+      g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_NOT_SUPPORTED,
+                   _("The server %s does not offer a search of patients"), run.host);
+      goto out;
+    }
+  if (chevet_server_settings_get_auth (run.settings) != CHEVET_SERVER_AUTH_NONE)
+    {
+      /* the credentials: one patient id, nothing kept */
+      g_autofree char *probe = g_strconcat (run.base, "/Patient?_count=1&_elements=id", NULL);
+      g_autoptr(Reply) probed = http_get (&run, probe, NULL, error);
+
+      if (probed == NULL)
+        goto out;
+    }
+  software = object_object (cs, "software");
+  data->fhir_version = g_strdup (version);
+  if (software != NULL && object_string (software, "name") != NULL)
+    data->software = object_string (software, "version") != NULL
+      ? g_strdup_printf ("%s %s", object_string (software, "name"), object_string (software, "version"))
+      : g_strdup (object_string (software, "name"));
+  g_debug ("connection test: FHIR %s", version);
+  ok = TRUE;
+
+out:
+  run_clear (&run);
+  return ok;
+}
+
+static void
+test_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(ChevetSync) sync = NULL;
+  GError *error = NULL;
+  gboolean ok;
+
+  g_main_context_push_thread_default (context);
+  sync = g_object_new (CHEVET_TYPE_SYNC, NULL);
+  sync->max_tries = 2;
+  sync->timeout_s = 15;
+  ok = test_connection (sync, task_data, cancellable, &error);
+  g_clear_object (&sync);
+  g_main_context_pop_thread_default (context);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+chevet_sync_test_connection_async (const ChevetServerSettings *settings,
+                                   GCancellable               *cancellable,
+                                   GAsyncReadyCallback         callback,
+                                   gpointer                    user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  TestData *data;
+
+  g_return_if_fail (settings != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chevet_sync_test_connection_async);
+  data = g_new0 (TestData, 1);
+  data->settings = chevet_server_settings_copy (settings);
+  g_task_set_task_data (task, data, (GDestroyNotify) test_data_free);
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, test_thread);
+}
+
+gboolean
+chevet_sync_test_connection_finish (GAsyncResult  *result,
+                                    char         **fhir_version,
+                                    char         **software,
+                                    GError       **error)
+{
+  TestData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == chevet_sync_test_connection_async, FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  data = g_task_get_task_data (G_TASK (result));
+  if (fhir_version != NULL)
+    *fhir_version = g_strdup (data->fhir_version);
+  if (software != NULL)
+    *software = g_strdup (data->software);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ object */

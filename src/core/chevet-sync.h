@@ -120,6 +120,20 @@ void            chevet_sync_set_backoff        (ChevetSync          *self,
                                                 guint                first_ms,
                                                 guint                retry_after_cap_s);
 
+/* A connection test with settings not saved (e.g. typed in a form): the checks, TLS
+ * trust and authentication of a run, then GET /metadata (and, with credentials, one
+ * search to have them checked). Needs no store and writes nothing. On success,
+ * @fhir_version is the CapabilityStatement's fhirVersion and @software its
+ * "name version" (NULL when the server does not say). Errors as chevet_sync_run's. */
+void            chevet_sync_test_connection_async  (const ChevetServerSettings *settings,
+                                                    GCancellable               *cancellable,
+                                                    GAsyncReadyCallback         callback,
+                                                    gpointer                    user_data);
+gboolean        chevet_sync_test_connection_finish (GAsyncResult               *result,
+                                                    char                      **fhir_version,
+                                                    char                      **software,
+                                                    GError                    **error);
+
 const char     *chevet_sync_phase_to_string    (ChevetSyncPhase      phase);  /* translated */
 
 G_END_DECLS

@@ -17,5 +17,6 @@ typedef struct _ChevetServerSettings ChevetServerSettings;
 typedef struct _ChevetOutboxItem ChevetOutboxItem;
 typedef struct _ChevetVitals    ChevetVitals;
 typedef struct _ChevetVitalWarning ChevetVitalWarning;
+typedef struct _ChevetSync      ChevetSync;
 
 G_END_DECLS

@@ -12,7 +12,9 @@
  * stays in the widget tree.
  *
  * Under the header, the sync state: when the workspace last synced (read from its meta
- * and refreshed every minute) and whether the network is down.
+ * and refreshed every minute) and whether the network is down. While a sync runs (the
+ * window hands its ChevetSync over), a progress bar with the phase, the resources done
+ * and expected, the rate and the time left, and the sync button becomes Cancel.
  */
 #define G_LOG_DOMAIN "chevet-patients-page"
 
@@ -25,6 +27,7 @@
 #include "chevet-patient-list.h"
 #include "chevet-patient-row.h"
 #include "chevet-patients-page.h"
+#include "chevet-sync.h"
 
 #define SYNC_REFRESH_SECONDS 60
 
@@ -35,6 +38,8 @@ struct _ChevetPatientsPage
   ChevetSession     *session;
   GBindingGroup     *session_bindings;
   GNetworkMonitor   *network_monitor;
+  ChevetSync        *sync;             /* the run shown, or NULL */
+  gboolean           sync_offline;     /* the last sync found no network */
   GCancellable      *cancellable;      /* recent patients and sync state; cancelled on reset */
   GListStore        *recent_store;     /* ChevetPatientItem: headings and recent patients */
   GPtrArray         *pending_recent;   /* recent patients arrived during a search */
@@ -60,6 +65,9 @@ struct _ChevetPatientsPage
   GtkLabel          *sync_label;
   GtkLabel          *waiting_label;
   GtkWidget         *offline_box;
+  GtkWidget         *progress_box;
+  GtkLabel          *progress_label;
+  GtkProgressBar    *progress_bar;
   GtkStack          *content_stack;
   GtkScrolledWindow *scrolled_window;
   GtkGridView       *list_view;
@@ -256,7 +264,7 @@ update_sync_state (ChevetPatientsPage *self)
       gtk_label_set_label (self->sync_label, NULL);
       gtk_widget_set_visible (GTK_WIDGET (self->sync_label), FALSE);
     }
-  gtk_widget_set_visible (self->offline_box, self->active && !online);
+  gtk_widget_set_visible (self->offline_box, self->active && (!online || self->sync_offline));
 
   if (self->active && self->n_waiting > 0)
     {
@@ -343,6 +351,119 @@ on_sync_timeout (gpointer data)
   read_last_sync (self);
   chevet_patients_page_refresh_outbox (self);
   return G_SOURCE_CONTINUE;
+}
+
+/* Sync progress */
+
+static char *
+format_duration (double seconds)
+{
+  guint minutes = (guint) (seconds / 60 + 0.5);
+
+  if (seconds < 60)
+    return g_strdup (_("less than a minute left"));
+  return g_strdup_printf (ngettext ("about %u minute left", "about %u minutes left", minutes), minutes);
+}
+
+static void
+update_progress (ChevetPatientsPage *self)
+{
+  g_autoptr(GString) text = NULL;
+  ChevetSyncPhase phase;
+  guint64 done;
+  gint64 expected;
+  double rate;
+
+  if (self->sync == NULL)
+    return;
+  phase = chevet_sync_get_phase (self->sync);
+  done = chevet_sync_get_resources_done (self->sync);
+  expected = chevet_sync_get_resources_expected (self->sync);
+  rate = chevet_sync_get_rate (self->sync);
+
+  text = g_string_new (chevet_sync_phase_to_string (phase));
+  if (done > 0 || expected > 0)
+    {
+      g_autofree char *n = format_count (done);
+
+      if (expected > 0)
+        {
+          g_autofree char *total = format_count ((guint64) expected);
+
+          g_string_append (text, " · ");
+          /* Translators: resources received during a sync: “1,200 of 5,000” */
+          g_string_append_printf (text, _("%s of %s"), n, total);
+        }
+      else
+        g_string_append_printf (text, " · %s", n);
+    }
+  if (rate > 0.5)
+    /* Translators: resources received per second */
+    g_string_append_printf (text, _(" · %.0f/s"), rate);
+  if (expected > 0 && rate > 0.5 && (guint64) expected > done)
+    {
+      g_autofree char *left = format_duration ((expected - done) / rate);
+
+      g_string_append_printf (text, " · %s", left);
+    }
+  gtk_label_set_label (self->progress_label, text->str);
+
+  if (expected > 0)
+    gtk_progress_bar_set_fraction (self->progress_bar, MIN (1.0, (double) done / expected));
+  else
+    gtk_progress_bar_pulse (self->progress_bar);
+}
+
+/* Shows the progress of @sync while it runs (NULL: no sync running, the usual header). */
+void
+chevet_patients_page_set_sync (ChevetPatientsPage *self,
+                               ChevetSync         *sync)
+{
+  g_return_if_fail (CHEVET_IS_PATIENTS_PAGE (self));
+  g_return_if_fail (!sync || CHEVET_IS_SYNC (sync));
+
+  if (self->sync == sync)
+    return;
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
+  g_set_object (&self->sync, sync);
+  if (sync != NULL)
+    {
+      g_signal_connect_swapped (sync, "notify", G_CALLBACK (update_progress), self);
+      gtk_progress_bar_set_fraction (self->progress_bar, 0);
+      update_progress (self);
+    }
+  else
+    gtk_label_set_label (self->progress_label, NULL);
+  gtk_widget_set_visible (self->progress_box, sync != NULL);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->sync_button),
+                                  sync != NULL ? "win.cancel-sync" : "win.sync");
+  gtk_button_set_icon_name (self->sync_button,
+                            sync != NULL ? "process-stop-symbolic" : "emblem-synchronizing-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->sync_button),
+                               sync != NULL ? _("Cancel Sync") : _("Send and Receive (Ctrl+R)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->sync_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  sync != NULL ? _("Cancel the sync") : _("Send and receive records"),
+                                  -1);
+}
+
+ChevetSync *
+chevet_patients_page_get_sync (ChevetPatientsPage *self)
+{
+  g_return_val_if_fail (CHEVET_IS_PATIENTS_PAGE (self), NULL);
+  return self->sync;
+}
+
+/* The last sync found no network: "Offline" until one succeeds. */
+void
+chevet_patients_page_set_sync_offline (ChevetPatientsPage *self,
+                                       gboolean            offline)
+{
+  g_return_if_fail (CHEVET_IS_PATIENTS_PAGE (self));
+
+  self->sync_offline = !!offline;
+  update_sync_state (self);
 }
 
 /* Search */
@@ -557,6 +678,9 @@ chevet_patients_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->sync_timeout, g_source_remove);
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
+  g_clear_object (&self->sync);
   if (self->patient_list != NULL)
     chevet_patient_list_clear (self->patient_list);
   if (self->session_bindings != NULL)
@@ -709,6 +833,9 @@ chevet_patients_page_class_init (ChevetPatientsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, waiting_label);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, sync_button);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, offline_box);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, progress_box);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, content_stack);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, scrolled_window);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, list_view);
@@ -895,6 +1022,8 @@ chevet_patients_page_reset (ChevetPatientsPage *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->sync_timeout, g_source_remove);
+  chevet_patients_page_set_sync (self, NULL);
+  self->sync_offline = FALSE;
   g_clear_pointer (&self->pending_query, g_free);
   g_clear_pointer (&self->pending_recent, g_ptr_array_unref);
   g_clear_pointer (&self->last_sync, g_free);

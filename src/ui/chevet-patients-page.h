@@ -28,6 +28,11 @@ void           chevet_patients_page_reload              (ChevetPatientsPage *sel
 void           chevet_patients_page_refresh_recent      (ChevetPatientsPage *self);
 void           chevet_patients_page_refresh_outbox      (ChevetPatientsPage *self);
 void           chevet_patients_page_reset               (ChevetPatientsPage *self);
+void           chevet_patients_page_set_sync            (ChevetPatientsPage *self,
+                                                         ChevetSync         *sync);
+ChevetSync    *chevet_patients_page_get_sync            (ChevetPatientsPage *self);
+void           chevet_patients_page_set_sync_offline    (ChevetPatientsPage *self,
+                                                         gboolean            offline);
 void           chevet_patients_page_focus_search        (ChevetPatientsPage *self);
 gboolean       chevet_patients_page_focus_list          (ChevetPatientsPage *self);
 

@@ -13,7 +13,9 @@
  * validates first (chevet_server_settings_save); an error marks the field its code
  * names and keeps what was typed. Secrets are never shown back: a saved token or client
  * secret shows as "Set", an empty field keeps it, typing replaces it. "Test connection"
- * is the sync engine's slot (server.test-connection), disabled until it lands.
+ * (server.test-connection) checks the values typed, then hands them to the sync engine's
+ * connection test (TLS, credentials, /metadata) without saving them; the result shows
+ * under the buttons.
  */
 #define G_LOG_DOMAIN "chevet-preferences"
 
@@ -24,6 +26,7 @@
 #include "chevet-preferences-window.h"
 #include "chevet-server-settings.h"
 #include "chevet-session.h"
+#include "chevet-sync.h"
 
 struct _ChevetPreferencesWindow
 {
@@ -37,6 +40,7 @@ struct _ChevetPreferencesWindow
   GtkFileChooserNative *ca_chooser;
   GHashTable           *type_switches; /* type name -> GtkSwitch */
   gboolean              server_busy;
+  GCancellable         *test_cancellable;  /* the connection test going on */
 
   AdwComboRow          *style_row;
   AdwActionRow         *auto_lock_row;
@@ -67,6 +71,8 @@ struct _ChevetPreferencesWindow
   GtkLabel             *scope_error_label;
   GtkButton            *server_save_button;
   GtkButton            *test_connection_button;
+  GtkSpinner           *test_spinner;
+  GtkLabel             *test_result_label;
 };
 
 enum {
@@ -264,8 +270,8 @@ set_server_sensitive (ChevetPreferencesWindow *self)
     }
   gtk_widget_set_visible (GTK_WIDGET (self->locked_group), !unlocked);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.save", unlocked && !self->server_busy);
-  /* The sync engine's slot. */
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.test-connection", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.test-connection",
+                                 unlocked && !self->server_busy && self->test_cancellable == NULL);
 }
 
 /* Shows @settings (NULL: nothing saved yet); secrets only as "Set". */
@@ -305,11 +311,21 @@ fill_server (ChevetPreferencesWindow *self,
 }
 
 /* Everything typed goes: on lock, and before the window goes. */
+static void set_test_result (ChevetPreferencesWindow *self, const char *text, gboolean ok);
+
 static void
 wipe_server (ChevetPreferencesWindow *self)
 {
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->test_cancellable);
+  g_clear_object (&self->test_cancellable);
+  if (self->test_spinner != NULL)
+    {
+      gtk_spinner_stop (self->test_spinner);
+      gtk_widget_set_visible (GTK_WIDGET (self->test_spinner), FALSE);
+      set_test_result (self, NULL, TRUE);
+    }
   if (self->ca_chooser != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->ca_chooser, self);
@@ -456,12 +472,98 @@ server_save_action (GtkWidget  *widget,
                                              g_object_ref (self));
 }
 
-/* server.test-connection: the sync engine's slot; disabled until it lands. */
+/* server.test-connection */
+
+static void
+set_test_result (ChevetPreferencesWindow *self,
+                 const char              *text,
+                 gboolean                 ok)
+{
+  gtk_label_set_label (self->test_result_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->test_result_label), text != NULL);
+  if (ok)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->test_result_label), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (self->test_result_label), "success");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->test_result_label), "success");
+      gtk_widget_add_css_class (GTK_WIDGET (self->test_result_label), "error");
+    }
+}
+
+static void
+on_connection_tested (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(ChevetPreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *software = NULL;
+  g_autofree char *text = NULL;
+  gboolean ok;
+
+  ok = chevet_sync_test_connection_finish (result, &version, &software, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->test_cancellable);
+  gtk_spinner_stop (self->test_spinner);
+  gtk_widget_set_visible (GTK_WIDGET (self->test_spinner), FALSE);
+  set_server_sensitive (self);
+  if (!ok)
+    {
+      g_debug ("connection test failed: %s %d", g_quark_to_string (error->domain), error->code);
+      /* Translators: %s says why (the engine's message: no secret, no query) */
+      text = g_strdup_printf (_("Connection failed: %s"), error->message);
+      set_test_result (self, text, FALSE);
+      return;
+    }
+  if (software != NULL)
+    /* Translators: “Connected: HAPI FHIR Server 6.4.0, FHIR 4.0.1” */
+    text = g_strdup_printf (_("Connected: %s, FHIR %s"), software, version);
+  else
+    text = g_strdup_printf (_("Connected: a FHIR %s server"), version);
+  set_test_result (self, text, TRUE);
+}
+
 static void
 server_test_connection_action (GtkWidget  *widget,
                                const char *action_name,
                                GVariant   *parameter)
 {
+  ChevetPreferencesWindow *self = CHEVET_PREFERENCES_WINDOW (widget);
+  g_autoptr(ChevetServerSettings) settings = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->session == NULL || !chevet_session_get_unlocked (self->session)
+      || self->server_busy || self->test_cancellable != NULL)
+    return;
+  clear_server_errors (self);
+  set_test_result (self, NULL, TRUE);
+  settings = collect_server (self);
+  if (!chevet_server_settings_validate (settings, &error))
+    {
+      show_server_error (self, error);
+      return;
+    }
+  self->test_cancellable = g_cancellable_new ();
+  gtk_widget_set_visible (GTK_WIDGET (self->test_spinner), TRUE);
+  gtk_spinner_start (self->test_spinner);
+  set_server_sensitive (self);
+  chevet_sync_test_connection_async (settings, self->test_cancellable, on_connection_tested,
+                                     g_object_ref (self));
+}
+
+/* The result of the last connection test shown, or NULL (for tests). */
+const char *
+chevet_preferences_window_get_test_result (ChevetPreferencesWindow *self)
+{
+  g_return_val_if_fail (CHEVET_IS_PREFERENCES_WINDOW (self), NULL);
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->test_result_label)))
+    return NULL;
+  return gtk_label_get_label (self->test_result_label);
 }
 
 static void
@@ -716,6 +818,8 @@ chevet_preferences_window_class_init (ChevetPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, scope_error_label);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, server_save_button);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, test_connection_button);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, test_spinner);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, test_result_label);
   gtk_widget_class_bind_template_callback (widget_class, on_auth_row_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_ca_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_ca_clear_clicked);

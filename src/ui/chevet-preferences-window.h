@@ -19,5 +19,7 @@ void       chevet_preferences_window_set_session  (ChevetPreferencesWindow *self
                                                    ChevetSession           *session);
 /* TRUE while server settings are being read or saved. */
 gboolean   chevet_preferences_window_get_server_busy (ChevetPreferencesWindow *self);
+/* What the last "Test Connection" said, or NULL (none shown). */
+const char *chevet_preferences_window_get_test_result (ChevetPreferencesWindow *self);
 
 G_END_DECLS

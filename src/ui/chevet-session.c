@@ -13,6 +13,14 @@
  *
  * Locking bumps a generation counter; results of jobs started before the lock come back
  * as G_IO_ERROR_CANCELLED, so no patient row reaches a window after it locked.
+ *
+ * The sync engine gets a connection of its own: unlock opens the workspace a second time
+ * while it holds the passphrase (in sodium memory, wiped right after), and the main
+ * thread wraps that store in the session's ChevetSync, so the passphrase is never kept.
+ * A run goes on in its GTask thread; lock cancels it and forgets the ChevetSync at once,
+ * and the run's own reference keeps that store (and its key) until the thread has
+ * stopped, when it is closed and wiped. "syncing" stays TRUE until then, so no second
+ * run can overlap it.
  */
 #define G_LOG_DOMAIN "chevet-session"
 
@@ -27,6 +35,7 @@
 #include "chevet-server-settings.h"
 #include "chevet-session.h"
 #include "chevet-store.h"
+#include "chevet-sync.h"
 
 struct _ChevetSession
 {
@@ -39,12 +48,16 @@ struct _ChevetSession
   ChevetStore *store;
 
   /* Main thread only. */
+  ChevetSync  *sync;               /* NULL while locked */
+  GCancellable *sync_cancellable;  /* of the run going on */
   char        *workspace_name;
   char        *account;
   guint        generation;
   guint        n_pending;
   guint        unlocked : 1;
   guint        unlocking : 1;
+  guint        syncing : 1;
+  guint        server_configured : 1;
 };
 
 enum {
@@ -53,6 +66,8 @@ enum {
   PROP_UNLOCKED,
   PROP_WORKSPACE_NAME,
   PROP_ACCOUNT,
+  PROP_SYNCING,
+  PROP_SERVER_CONFIGURED,
   N_PROPS
 };
 
@@ -184,8 +199,10 @@ typedef struct
 
 typedef struct
 {
-  char *workspace_name;
-  char *account;
+  char        *workspace_name;
+  char        *account;
+  ChevetStore *sync_store;  /* the sync engine's connection, or NULL */
+  gboolean     server_configured;
 } UnlockResult;
 
 static void
@@ -202,6 +219,7 @@ unlock_result_free (UnlockResult *result)
 {
   g_free (result->workspace_name);
   g_free (result->account);
+  g_clear_object (&result->sync_store);
   g_free (result);
 }
 
@@ -213,10 +231,22 @@ unlock_work (ChevetSession *self,
   ChevetStore *store;
   UnlockResult *result;
 
+  g_autoptr(ChevetStore) sync_store = NULL;
+  g_autoptr(ChevetServerSettings) settings = NULL;
+  g_autoptr(GError) local = NULL;
+
   store = chevet_store_open (self->path, data->account, data->passphrase, &job->error);
+  /* A second connection for the sync engine, while the passphrase is here: one more
+   * key derivation, and the passphrase never has to be kept. */
+  if (store != NULL)
+    sync_store = chevet_store_open (self->path, data->account, data->passphrase, &local);
   sodium_memzero (data->passphrase, strlen (data->passphrase));
   if (store == NULL)
     return;
+  if (sync_store == NULL)
+    g_warning ("The sync engine's connection could not be opened: %s code %d",
+               g_quark_to_string (local->domain), local->code);
+  settings = chevet_server_settings_load (store, NULL);
 
   g_clear_object (&self->store);
   self->store = store;
@@ -224,6 +254,8 @@ unlock_work (ChevetSession *self,
   result = g_new0 (UnlockResult, 1);
   result->workspace_name = g_strdup (chevet_store_get_name (store));
   result->account = g_strdup (chevet_store_get_account (store));
+  result->sync_store = g_steal_pointer (&sync_store);
+  result->server_configured = settings != NULL;
   job->result = result;
   job->result_free = (GDestroyNotify) unlock_result_free;
 }
@@ -258,7 +290,17 @@ unlock_done (ChevetSession *self,
   g_free (self->account);
   self->account = g_steal_pointer (&result->account);
   self->unlocked = TRUE;
+  /* Created here, so that its notifications come to the main context. */
+  g_clear_object (&self->sync);
+  if (result->sync_store != NULL)
+    self->sync = chevet_sync_new_for_store (result->sync_store);
+  g_clear_object (&result->sync_store);
   g_debug ("workspace unlocked");
+  if (self->server_configured != result->server_configured)
+    {
+      self->server_configured = result->server_configured;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_CONFIGURED]);
+    }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE_NAME]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCOUNT]);
@@ -948,7 +990,135 @@ chevet_session_save_server_settings_finish (ChevetSession  *self,
                                             GAsyncResult   *result,
                                             GError        **error)
 {
-  return session_call_finish (self, result, chevet_session_save_server_settings_async, error) != NULL;
+  if (session_call_finish (self, result, chevet_session_save_server_settings_async, error) == NULL)
+    return FALSE;
+  if (!self->server_configured)
+    {
+      self->server_configured = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_CONFIGURED]);
+    }
+  return TRUE;
+}
+
+/* sync */
+
+typedef struct
+{
+  guint generation;
+} SyncData;
+
+static void
+set_syncing (ChevetSession *self,
+             gboolean       syncing)
+{
+  if (self->syncing == !!syncing)
+    return;
+  self->syncing = !!syncing;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SYNCING]);
+}
+
+static void
+on_sync_run_done (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ChevetSession *self = g_task_get_source_object (task);
+  SyncData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  ok = chevet_sync_run_finish (CHEVET_SYNC (source), result, &error);
+  g_clear_object (&self->sync_cancellable);
+  set_syncing (self, FALSE);
+  if (data->generation != self->generation)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The workspace was locked"));
+  else if (!ok)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Runs the sync engine on its own connection, in a thread. One run at a time
+ * (G_IO_ERROR_PENDING otherwise); chevet_session_cancel_sync() or a lock stops it. The
+ * run's state is the properties of chevet_session_get_sync(). */
+void
+chevet_session_sync_async (ChevetSession       *self,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SyncData *data;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, chevet_session_sync_async);
+  if (!self->unlocked)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The workspace is locked"));
+      return;
+    }
+  if (self->syncing)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, _("A sync is already running"));
+      return;
+    }
+  if (self->sync == NULL)
+    {
+      g_task_return_new_error (task, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_FAILED,
+                               _("The workspace could not be opened for syncing"));
+      return;
+    }
+  data = g_new0 (SyncData, 1);
+  data->generation = self->generation;
+  g_task_set_task_data (task, data, g_free);
+  self->sync_cancellable = g_cancellable_new ();
+  set_syncing (self, TRUE);
+  chevet_sync_run_async (self->sync, self->sync_cancellable, on_sync_run_done, g_steal_pointer (&task));
+}
+
+gboolean
+chevet_session_sync_finish (ChevetSession  *self,
+                            GAsyncResult   *result,
+                            GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == chevet_session_sync_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Stops the run going on, if any; its callback gets G_IO_ERROR_CANCELLED. */
+void
+chevet_session_cancel_sync (ChevetSession *self)
+{
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  if (self->sync_cancellable != NULL)
+    g_cancellable_cancel (self->sync_cancellable);
+}
+
+/* The sync engine of this unlocked session (its phase and progress), or NULL. */
+ChevetSync *
+chevet_session_get_sync (ChevetSession *self)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), NULL);
+  return self->sync;
+}
+
+/* TRUE from the start of a run until its thread has stopped (even after a lock). */
+gboolean
+chevet_session_get_syncing (ChevetSession *self)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), FALSE);
+  return self->syncing;
+}
+
+/* Whether the unlocked workspace has server settings saved. */
+gboolean
+chevet_session_get_server_configured (ChevetSession *self)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), FALSE);
+  return self->server_configured;
 }
 
 void
@@ -961,6 +1131,9 @@ chevet_session_lock (ChevetSession *self)
   was_unlocked = self->unlocked;
   self->generation++;
   self->unlocked = FALSE;
+  /* The run's own reference keeps its store until the thread has stopped. */
+  chevet_session_cancel_sync (self);
+  g_clear_object (&self->sync);
   session_push_close (self);
 
   if (was_unlocked)
@@ -968,6 +1141,11 @@ chevet_session_lock (ChevetSession *self)
       g_debug ("workspace locked");
       g_clear_pointer (&self->workspace_name, g_free);
       g_clear_pointer (&self->account, g_free);
+      if (self->server_configured)
+        {
+          self->server_configured = FALSE;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_CONFIGURED]);
+        }
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE_NAME]);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCOUNT]);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNLOCKED]);
@@ -1000,6 +1178,8 @@ chevet_session_finalize (GObject *object)
   /* Every job holds a reference on us through its task: the queue is empty now. */
   g_thread_pool_free (self->worker, FALSE, TRUE);
   g_clear_object (&self->store);
+  g_clear_object (&self->sync);
+  g_clear_object (&self->sync_cancellable);
   g_free (self->path);
   g_free (self->workspace_name);
   g_free (self->account);
@@ -1028,6 +1208,12 @@ chevet_session_get_property (GObject    *object,
       break;
     case PROP_ACCOUNT:
       g_value_set_string (value, self->account);
+      break;
+    case PROP_SYNCING:
+      g_value_set_boolean (value, self->syncing);
+      break;
+    case PROP_SERVER_CONFIGURED:
+      g_value_set_boolean (value, self->server_configured);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1074,6 +1260,12 @@ chevet_session_class_init (ChevetSessionClass *klass)
   properties[PROP_ACCOUNT] =
     g_param_spec_string ("account", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SYNCING] =
+    g_param_spec_boolean ("syncing", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SERVER_CONFIGURED] =
+    g_param_spec_boolean ("server-configured", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

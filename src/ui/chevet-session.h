@@ -137,6 +137,18 @@ gboolean              chevet_session_save_server_settings_finish (ChevetSession 
                                                                   GAsyncResult               *result,
                                                                   GError                    **error);
 
+/* Sync (chevet-sync.h) on the engine's own connection, opened at unlock. */
+void           chevet_session_sync_async         (ChevetSession        *self,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean       chevet_session_sync_finish        (ChevetSession        *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void           chevet_session_cancel_sync        (ChevetSession        *self);
+ChevetSync    *chevet_session_get_sync           (ChevetSession        *self);
+gboolean       chevet_session_get_syncing        (ChevetSession        *self);
+gboolean       chevet_session_get_server_configured (ChevetSession     *self);
+
 void           chevet_session_lock               (ChevetSession        *self);
 gboolean       chevet_session_has_pending        (ChevetSession        *self);
 

@@ -29,6 +29,7 @@
 #include "chevet-patient.h"
 #include "chevet-patients-page.h"
 #include "chevet-store.h"
+#include "chevet-sync.h"
 #include "chevet-unlock-page.h"
 #include "chevet-window.h"
 
@@ -42,6 +43,7 @@ struct _ChevetWindow
   GtkFileChooserNative *export_chooser;
   GtkWidget            *outbox_window;
   AdwToast             *toast;
+  gboolean              sync_running;  /* a run this window started, not back yet */
 
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
@@ -242,12 +244,166 @@ show_outbox_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (self->outbox_window));
 }
 
-/* win.sync: the slot the sync engine fills. Disabled until then (update_page). */
+/* win.sync: a run of the sync engine on its own connection (ChevetSession), its
+ * progress in the patients page, then the list, the chart and the outbox read again.
+ * Failures are a toast saying what to do; never a patient value (the engine's messages
+ * carry none). */
+
+static void update_sync_actions (ChevetWindow *self);
+
+static void
+show_toast_with_button (ChevetWindow *self,
+                        const char   *title,
+                        const char   *button_label,
+                        const char   *action_name)
+{
+  show_toast (self, title);
+  adw_toast_set_button_label (self->toast, button_label);
+  adw_toast_set_action_name (self->toast, action_name);
+  adw_toast_set_timeout (self->toast, 10);
+}
+
+static void
+show_sync_error (ChevetWindow *self,
+                 const GError *error)
+{
+  g_autofree char *text = NULL;
+
+  if (error->domain != CHEVET_SYNC_ERROR)
+    {
+      /* Translators: %s says why (a local failure, never a patient value) */
+      text = g_strdup_printf (_("Sync failed: %s"), error->message);
+      show_toast (self, text);
+      return;
+    }
+  switch ((ChevetSyncError) error->code)
+    {
+    case CHEVET_SYNC_ERROR_NO_NETWORK:
+    case CHEVET_SYNC_ERROR_UNREACHABLE:
+      chevet_patients_page_set_sync_offline (self->patients_page, TRUE);
+      if (error->code == CHEVET_SYNC_ERROR_NO_NETWORK)
+        show_toast (self, _("Offline: your notes are kept and will be sent later"));
+      else
+        {
+          /* Translators: %s says which server and why, e.g. “The server … refused the connection” */
+          text = g_strdup_printf (_("%s. Your notes are kept and will be sent later."), error->message);
+          show_toast (self, text);
+        }
+      break;
+    case CHEVET_SYNC_ERROR_CERTIFICATE:
+      /* Translators: %s names the certificate problem */
+      text = g_strdup_printf (_("%s. Check the clinic certificate in Preferences."), error->message);
+      show_toast_with_button (self, text, _("Preferences"), "app.preferences");
+      break;
+    case CHEVET_SYNC_ERROR_CREDENTIALS:
+      /* Translators: %s says the server refused the credentials */
+      text = g_strdup_printf (_("%s. Check the access token in Preferences."), error->message);
+      show_toast_with_button (self, text, _("Preferences"), "app.preferences");
+      break;
+    case CHEVET_SYNC_ERROR_NOT_CONFIGURED:
+    case CHEVET_SYNC_ERROR_SETTINGS:
+      text = g_strdup_printf (_("%s. Set the server in Preferences."), error->message);
+      show_toast_with_button (self, text, _("Preferences"), "app.preferences");
+      break;
+    case CHEVET_SYNC_ERROR_SERVER:
+      text = g_strdup_printf (_("%s. Try again later."), error->message);
+      show_toast (self, text);
+      break;
+    case CHEVET_SYNC_ERROR_INVALID_DATA:
+    case CHEVET_SYNC_ERROR_NOT_SUPPORTED:
+      text = g_strdup_printf (_("%s. Contact your IT support."), error->message);
+      show_toast (self, text);
+      break;
+    case CHEVET_SYNC_ERROR_FAILED:
+    default:
+      text = g_strdup_printf (_("Sync failed: %s"), error->message);
+      show_toast (self, text);
+      break;
+    }
+}
+
+static void
+on_sync_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(ChevetWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = chevet_session_sync_finish (CHEVET_SESSION (source), result, &error);
+
+  /* Locked meanwhile (the lock already cleared everything), or the window is going. */
+  if (!self->sync_running)
+    return;
+  self->sync_running = FALSE;
+  chevet_patients_page_set_sync (self->patients_page, NULL);
+  update_sync_actions (self);
+  if (!chevet_session_get_unlocked (self->session))
+    return;
+
+  /* Whatever happened, what was committed is in the cache now: read it again. */
+  chevet_patients_page_reload (self->patients_page);
+  if (chevet_chart_view_get_chart (self->chart_view) != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self->chart_view), "chart.reload", NULL);
+  if (self->outbox_window != NULL)
+    chevet_outbox_window_reload (CHEVET_OUTBOX_WINDOW (self->outbox_window));
+
+  if (ok)
+    {
+      chevet_patients_page_set_sync_offline (self->patients_page, FALSE);
+      show_toast (self, _("Records synced"));
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_toast (self, _("Sync cancelled; the next one goes on from there"));
+  else
+    {
+      g_debug ("sync failed: %s code %d", g_quark_to_string (error->domain), error->code);
+      show_sync_error (self, error);
+    }
+}
+
 static void
 sync_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
 {
+  ChevetWindow *self = CHEVET_WINDOW (widget);
+
+  if (!chevet_session_get_unlocked (self->session) || chevet_session_get_syncing (self->session))
+    return;
+  self->sync_running = TRUE;
+  chevet_session_sync_async (self->session, on_sync_done, g_object_ref (self));
+  chevet_patients_page_set_sync (self->patients_page, chevet_session_get_sync (self->session));
+  update_sync_actions (self);
+}
+
+static void
+cancel_sync_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  ChevetWindow *self = CHEVET_WINDOW (widget);
+
+  if (self->sync_running)
+    chevet_session_cancel_sync (self->session);
+}
+
+static void
+update_sync_actions (ChevetWindow *self)
+{
+  gboolean unlocked = chevet_session_get_unlocked (self->session);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync",
+                                 unlocked && chevet_session_get_server_configured (self->session)
+                                 && !chevet_session_get_syncing (self->session));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-sync", unlocked && self->sync_running);
+}
+
+/* Whether a sync this window started is running (for tests and tutorials). */
+gboolean
+chevet_window_get_syncing (ChevetWindow *self)
+{
+  g_return_val_if_fail (CHEVET_IS_WINDOW (self), FALSE);
+  return self->sync_running;
 }
 
 /* Ctrl+N and Ctrl+Shift+V wherever the focus is, as Alt+1…7 (the chart view's own keys
@@ -294,8 +450,7 @@ update_page (ChevetWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", unlocked);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-outbox", unlocked);
-  /* The sync engine's slot: nothing to do until it lands. */
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync", FALSE);
+  update_sync_actions (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", unlocked);
   update_chart_actions (self);
 
@@ -337,7 +492,10 @@ on_session_unlocked_changed (ChevetWindow *self)
     }
   else
     {
-      /* Before anything else: no patient string may outlive the lock. */
+      /* Before anything else: no patient string may outlive the lock. The session
+       * cancelled the sync; its result is ignored (sync_running). */
+      self->sync_running = FALSE;
+      chevet_patients_page_set_sync (self->patients_page, NULL);
       clear_chart (self);
       chevet_patients_page_reset (self->patients_page);
       chevet_unlock_page_reset (self->unlock_page);
@@ -519,6 +677,10 @@ chevet_window_constructed (GObject *object)
   g_signal_connect_object (self->session, "notify::unlocked",
                            G_CALLBACK (on_session_unlocked_changed), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::syncing",
+                           G_CALLBACK (update_sync_actions), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::server-configured",
+                           G_CALLBACK (update_sync_actions), self, G_CONNECT_SWAPPED);
   if (chevet_session_get_unlocked (self->session))
     chevet_patients_page_reload (self->patients_page);
   update_page (self);
@@ -532,6 +694,9 @@ chevet_window_dispose (GObject *object)
   close_export_chooser (self);
   close_outbox_window (self);
   g_clear_object (&self->toast);
+  if (self->sync_running && self->session != NULL)
+    chevet_session_cancel_sync (self->session);
+  self->sync_running = FALSE;
   gtk_widget_dispose_template (GTK_WIDGET (self), CHEVET_TYPE_WINDOW);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
@@ -648,6 +813,8 @@ chevet_window_class_init (ChevetWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-section", "s", show_section_action);
   gtk_widget_class_install_action (widget_class, "win.show-outbox", NULL, show_outbox_action);
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-sync", NULL, cancel_sync_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.sync", NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, chart_shortcut, "s", "chart.add-note");
   gtk_widget_class_add_binding (widget_class, GDK_KEY_V, GDK_CONTROL_MASK | GDK_SHIFT_MASK, chart_shortcut,
                                 "s", "chart.add-vitals");
