@@ -371,6 +371,14 @@ test_search_order_and_pages (void)
   everyone = chevet_store_search_patients (store, NULL, 0, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (everyone->len, ==, 400);
+  /* A second connection from the key this one holds (the sync engine's) reads the same. */
+  {
+    g_autoptr(ChevetStore) another = chevet_store_open_another (store, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (chevet_store_count_patients (another, NULL, &error), ==, 400);
+    g_assert_cmpstr (chevet_store_get_account (another), ==, TEST_ACCOUNT);
+  }
 
   for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
     {

@@ -966,6 +966,38 @@ chevet_store_open (const char  *path,
   return g_steal_pointer (&self);
 }
 
+/* A second connection to the same workspace, for another thread (the sync engine's),
+ * with the key already unwrapped: no passphrase, no second key derivation. */
+ChevetStore *
+chevet_store_open_another (ChevetStore  *self,
+                           GError      **error)
+{
+  g_autoptr(ChevetStore) other = NULL;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), NULL);
+  g_return_val_if_fail (self->key != NULL, NULL);
+
+  other = g_object_new (CHEVET_TYPE_STORE, NULL);
+  other->path = g_strdup (self->path);
+  other->account = g_strdup (self->account);
+  other->name = g_strdup (self->name);
+  other->workspace_id = g_strdup (self->workspace_id);
+  other->key = sodium_malloc (KEY_BYTES);
+  if (other->key == NULL)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_FAILED,
+                   _("Could not allocate protected memory"));
+      return NULL;
+    }
+  sodium_mprotect_readonly (self->key);
+  memcpy (other->key, self->key, KEY_BYTES);
+  sodium_mprotect_noaccess (self->key);
+  sodium_mprotect_noaccess (other->key);
+  if (!open_database (other, FALSE, error))
+    return NULL;
+  return g_steal_pointer (&other);
+}
+
 const char *
 chevet_store_get_path (ChevetStore *self)
 {

@@ -46,6 +46,10 @@ ChevetStore *chevet_store_open                 (const char   *path,
                                                 const char   *account,
                                                 const char   *passphrase,
                                                 GError      **error);
+/* Another connection to the same workspace (for another thread), from the key this one
+ * already holds: no passphrase, no key derivation. */
+ChevetStore *chevet_store_open_another         (ChevetStore  *self,
+                                                GError      **error);
 
 const char  *chevet_store_get_path             (ChevetStore  *self);
 const char  *chevet_store_get_account          (ChevetStore  *self);

@@ -14,9 +14,9 @@
  * Locking bumps a generation counter; results of jobs started before the lock come back
  * as G_IO_ERROR_CANCELLED, so no patient row reaches a window after it locked.
  *
- * The sync engine gets a connection of its own: unlock opens the workspace a second time
- * while it holds the passphrase (in sodium memory, wiped right after), and the main
- * thread wraps that store in the session's ChevetSync, so the passphrase is never kept.
+ * The sync engine gets a connection of its own: unlock opens a second one from the key
+ * the first holds (chevet_store_open_another: no second key derivation), and the main
+ * thread wraps that store in the session's ChevetSync; the passphrase is never kept.
  * A run goes on in its GTask thread; lock cancels it and forgets the ChevetSync at once,
  * and the run's own reference keeps that store (and its key) until the thread has
  * stopped, when it is closed and wiped. "syncing" stays TRUE until then, so no second
@@ -236,15 +236,14 @@ unlock_work (ChevetSession *self,
   g_autoptr(GError) local = NULL;
 
   store = chevet_store_open (self->path, data->account, data->passphrase, &job->error);
-  /* A second connection for the sync engine, while the passphrase is here: one more
-   * key derivation, and the passphrase never has to be kept. */
-  if (store != NULL)
-    sync_store = chevet_store_open (self->path, data->account, data->passphrase, &local);
   sodium_memzero (data->passphrase, strlen (data->passphrase));
   if (store == NULL)
     return;
+  /* The sync engine's own connection, from the key already unwrapped. Without it the
+   * workstation still works; it just cannot sync. */
+  sync_store = chevet_store_open_another (store, &local);
   if (sync_store == NULL)
-    g_warning ("The sync engine's connection could not be opened: %s code %d",
+    g_message ("The sync engine's connection could not be opened: %s code %d",
                g_quark_to_string (local->domain), local->code);
   settings = chevet_server_settings_load (store, NULL);
 
