@@ -630,7 +630,7 @@ http_send (Run         *run,
             {
               g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_SERVER,
                            status == 429
-                           ? _("The server %s is busy (HTTP %u at %s); try again later")
+                           ? _("The server %s is busy (HTTP %u at %s)")
                            : _("The server %s failed (HTTP %u at %s)"),
                            run->host, status, path);
               return NULL;
