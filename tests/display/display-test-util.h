@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <glib/gstdio.h>
 
 /* How long a condition may take before the test fails; a file may define its own. */
 #ifndef WAIT_SECONDS
@@ -39,4 +40,24 @@ drain_main_loop (void)
 {
   while (g_main_context_iteration (NULL, FALSE))
     ;
+}
+
+/* Removes a test's temporary folder and everything in it (symbolic links, not what they
+ * point to). */
+static inline void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_tree (child);
+        }
+    }
+  g_remove (path);
 }
