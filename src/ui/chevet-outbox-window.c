@@ -47,6 +47,8 @@ struct _ChevetOutboxWindow
   GtkExpander          *fhir_expander;
   GtkLabel             *mine_json_label;
   GtkLabel             *server_json_label;
+  GtkWidget            *keep_button;
+  GtkWidget            *take_button;
 
   /* The conflict shown, its rows (to remove them) and the question asked about it. */
   ChevetOutboxItem     *conflict_item;
@@ -593,6 +595,8 @@ chevet_outbox_window_class_init (ChevetOutboxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChevetOutboxWindow, fhir_expander);
   gtk_widget_class_bind_template_child (widget_class, ChevetOutboxWindow, mine_json_label);
   gtk_widget_class_bind_template_child (widget_class, ChevetOutboxWindow, server_json_label);
+  gtk_widget_class_bind_template_child (widget_class, ChevetOutboxWindow, keep_button);
+  gtk_widget_class_bind_template_child (widget_class, ChevetOutboxWindow, take_button);
   gtk_widget_class_bind_template_callback (widget_class, on_list_box_row_activated);
 
   /* A conflict: its page (by item seq), back to the list, and the two decisions. */
