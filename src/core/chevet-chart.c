@@ -71,7 +71,8 @@ chevet_chart_free (ChevetChart *chart)
   "t.rid, r.type, r.id, t.code, t.system, t.display, t.status, t.category, t.date, " \
   "t.end_date, t.value, t.unit, t.number, t.low, t.high, t.detail, t.flag, t.range, " \
   "t.encounter, t.codes, t.extra, " \
-  "EXISTS (SELECT 1 FROM outbox o WHERE o.type = r.type AND o.local_id = r.id AND o.state <> 'sent')"
+  "(SELECT MAX(CASE o.state WHEN 'conflict' THEN 2 ELSE 1 END) FROM outbox o " \
+  "WHERE o.type = r.type AND o.local_id = r.id AND o.state <> 'sent')"
 
 static char *
 col (sqlite3_stmt *stmt,
@@ -108,7 +109,9 @@ item_from_row (sqlite3_stmt *stmt)
   item->encounter = col (stmt, 18);
   item->codes = col (stmt, 19);
   item->extra = col (stmt, 20);
+  /* NULL: not in the outbox (or sent); 1: waiting to be sent; 2: in conflict. */
   item->pending = sqlite3_column_int (stmt, 21) != 0;
+  item->conflict = sqlite3_column_int (stmt, 21) == 2;
   return item;
 }
 
@@ -383,7 +386,9 @@ append_item_line (GString         *out,
     g_string_append_printf (out, "  (%s)", item->range);
   if (item->flag != NULL && g_strcmp0 (item->flag, "N") != 0)
     g_string_append_printf (out, "  [%s]", item->flag);
-  if (item->pending)
+  if (item->conflict)
+    g_string_append_printf (out, "  (%s)", _("conflict: changed on the server"));
+  else if (item->pending)
     g_string_append_printf (out, "  (%s)", _("waiting to be sent"));
   g_string_append_c (out, '\n');
 }

@@ -38,6 +38,8 @@ struct _ChevetChartItem
   gboolean has_high;
   /* Written on this workstation and not yet on the server (see chevet-outbox.h). */
   gboolean pending;
+  /* ... and the server has another version: a person must choose (outbox conflict). */
+  gboolean conflict;
   /* Components (blood pressure: systolic, diastolic), ChevetChartItem; may be NULL. */
   GPtrArray *components;
 };
@@ -74,6 +76,13 @@ void         chevet_chart_free              (ChevetChart   *chart);
  * pressure as systolic/diastolic. Without the unit. */
 char        *chevet_chart_item_format_value (ChevetChartItem *item);
 void         chevet_chart_item_free         (ChevetChartItem *item);
+/* One resource's JSON read as the chart would show it, without a store (chevet-projection.c):
+ * the outbox's conflict view. @version_id and @last_updated (may be NULL) receive its meta,
+ * NULL when absent. NULL with @error when it is not a resource the chart shows. */
+ChevetChartItem *chevet_chart_item_new_from_json (const char  *json,
+                                                  char       **version_id,
+                                                  char       **last_updated,
+                                                  GError     **error);
 /* A plain-text summary: banner, allergies, problems, medications, latest vitals and
  * labs, encounters. Translated. */
 char        *chevet_chart_to_text           (ChevetChart   *chart,

@@ -1122,6 +1122,36 @@ find_projection (const char *type)
   return NULL;
 }
 
+static void
+fill_item (Ctx             *ctx,
+           const char      *type,
+           JsonObject      *resource,
+           ChevetChartItem *item)
+{
+  if (g_str_equal (type, "Condition"))
+    fill_condition (ctx, resource, item);
+  else if (g_str_equal (type, "MedicationRequest") || g_str_equal (type, "MedicationStatement"))
+    fill_medication (ctx, resource, type, item);
+  else if (g_str_equal (type, "AllergyIntolerance"))
+    fill_allergy (ctx, resource, item);
+  else if (g_str_equal (type, "Observation"))
+    fill_observation (ctx, resource, item);
+  else if (g_str_equal (type, "Encounter"))
+    fill_encounter (ctx, resource, item);
+  else if (g_str_equal (type, "Immunization"))
+    fill_immunization (ctx, resource, item);
+  else if (g_str_equal (type, "Procedure"))
+    fill_procedure (ctx, resource, item);
+  else if (g_str_equal (type, "DiagnosticReport"))
+    fill_report (ctx, resource, item);
+  else if (g_str_equal (type, "DocumentReference"))
+    fill_document (ctx, resource, item);
+  else if (g_str_equal (type, "Composition"))
+    fill_composition (ctx, resource, item);
+  else
+    g_assert_not_reached ();
+}
+
 gboolean
 chevet_projection_add (ChevetStore  *store,
                        const char   *type,
@@ -1152,28 +1182,7 @@ chevet_projection_add (ChevetStore  *store,
     return TRUE;
 
   item = chevet_chart_item_new ();
-  if (g_str_equal (type, "Condition"))
-    fill_condition (&ctx, resource, item);
-  else if (g_str_equal (type, "MedicationRequest") || g_str_equal (type, "MedicationStatement"))
-    fill_medication (&ctx, resource, type, item);
-  else if (g_str_equal (type, "AllergyIntolerance"))
-    fill_allergy (&ctx, resource, item);
-  else if (g_str_equal (type, "Observation"))
-    fill_observation (&ctx, resource, item);
-  else if (g_str_equal (type, "Encounter"))
-    fill_encounter (&ctx, resource, item);
-  else if (g_str_equal (type, "Immunization"))
-    fill_immunization (&ctx, resource, item);
-  else if (g_str_equal (type, "Procedure"))
-    fill_procedure (&ctx, resource, item);
-  else if (g_str_equal (type, "DiagnosticReport"))
-    fill_report (&ctx, resource, item);
-  else if (g_str_equal (type, "DocumentReference"))
-    fill_document (&ctx, resource, item);
-  else if (g_str_equal (type, "Composition"))
-    fill_composition (&ctx, resource, item);
-  else
-    g_assert_not_reached ();
+  fill_item (&ctx, type, resource, item);
 
   patient = ref_id (&ctx, resource, p->patient_member, "Patient");
   if (local_error != NULL)
@@ -1230,4 +1239,57 @@ chevet_projection_remove (ChevetStore  *store,
         return FALSE;
     }
   return TRUE;
+}
+
+/* The same reading without a store: what a resource would look like in the chart, for
+ * the outbox's conflict view (mine and the server's, side by side). */
+ChevetChartItem *
+chevet_chart_item_new_from_json (const char  *json,
+                                 char       **version_id,
+                                 char       **last_updated,
+                                 GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(ChevetChartItem) item = NULL;
+  g_autoptr(GError) local_error = NULL;
+  Ctx ctx = { NULL, "resource", &local_error };
+  JsonObject *resource, *meta;
+  const char *type;
+
+  g_return_val_if_fail (json != NULL, NULL);
+
+  if (!json_parser_load_from_data (parser, json, -1, &local_error) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error (error, CHEVET_IMPORT_ERROR, CHEVET_IMPORT_ERROR_MALFORMED,
+                   _("The resource is not a JSON object"));
+      return NULL;
+    }
+  resource = json_node_get_object (json_parser_get_root (parser));
+  type = get_str (&ctx, resource, "resourceType");
+  if (type == NULL || find_projection (type) == NULL)
+    {
+      g_set_error (error, CHEVET_IMPORT_ERROR, CHEVET_IMPORT_ERROR_UNKNOWN_TYPE,
+                   _("The resource is not one the chart shows"));
+      return NULL;
+    }
+  item = chevet_chart_item_new ();
+  item->type = g_strdup (type);
+  item->id = g_strdup (get_str (&ctx, resource, "id"));
+  fill_item (&ctx, type, resource, item);
+  meta = get_obj (&ctx, resource, "meta");
+  if (version_id != NULL)
+    *version_id = g_strdup (get_str (&ctx, meta, "versionId"));
+  if (last_updated != NULL)
+    *last_updated = g_strdup (get_str (&ctx, meta, "lastUpdated"));
+  if (local_error != NULL)
+    {
+      if (version_id != NULL)
+        g_clear_pointer (version_id, g_free);
+      if (last_updated != NULL)
+        g_clear_pointer (last_updated, g_free);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_steal_pointer (&item);
 }

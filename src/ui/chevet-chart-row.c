@@ -45,6 +45,7 @@ struct _ChevetChartRow
   const char       *flag_class;
   char             *tag_text;   /* the status tag, without "Waiting to be sent" */
   gboolean          pending;
+  gboolean          conflict;
 };
 
 G_DEFINE_FINAL_TYPE (ChevetChartRow, chevet_chart_row, GTK_TYPE_WIDGET)
@@ -143,6 +144,7 @@ chevet_chart_row_reset (ChevetChartRow *self)
   chevet_chart_row_set_title (self, NULL);
   chevet_chart_row_set_tag (self, NULL);
   chevet_chart_row_set_pending (self, FALSE);
+  chevet_chart_row_set_conflict (self, FALSE);
   chevet_chart_row_set_subtitle (self, NULL);
   chevet_chart_row_set_meta (self, NULL);
   chevet_chart_row_set_value (self, NULL, NULL, NULL);
@@ -212,25 +214,40 @@ chevet_chart_row_set_title (ChevetChartRow *self,
   gtk_label_set_label (self->title, title);
 }
 
-/* One pill for the status and "Waiting to be sent": no extra widget per row (a list
- * keeps up to 200 rows alive). */
+/* One pill for the status and "Waiting to be sent" (or "Conflict"): no extra widget per
+ * row (a list keeps up to 200 rows alive). */
 static void
 update_tag (ChevetChartRow *self)
 {
   g_autofree char *text = NULL;
+  const char *outbox = NULL;
+  const char *tooltip = NULL;
 
-  if (self->pending)
+  if (self->conflict)
+    {
+      outbox = _("Conflict");
+      tooltip = _("The server has another version. Open the outbox to see both and choose.");
+    }
+  else if (self->pending)
+    {
+      outbox = _("Waiting to be sent");
+      tooltip = _("Written on this workstation; sent when the server is reachable");
+    }
+  if (outbox != NULL)
     text = self->tag_text != NULL && *self->tag_text != '\0'
-             /* Translators: a status, then "Waiting to be sent" */
-             ? g_strdup_printf (_("%s · %s"), self->tag_text, _("Waiting to be sent"))
-             : g_strdup (_("Waiting to be sent"));
-  set_label (self->tag, self->pending ? text : self->tag_text);
-  if (self->pending)
+             /* Translators: a status, then "Waiting to be sent" or "Conflict" */
+             ? g_strdup_printf (_("%s · %s"), self->tag_text, outbox)
+             : g_strdup (outbox);
+  set_label (self->tag, outbox != NULL ? text : self->tag_text);
+  if (self->pending && !self->conflict)
     gtk_widget_add_css_class (GTK_WIDGET (self->tag), "pending");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->tag), "pending");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->tag),
-                               self->pending ? _("Written on this workstation; sent when the server is reachable") : NULL);
+  if (self->conflict)
+    gtk_widget_add_css_class (GTK_WIDGET (self->tag), "conflict");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->tag), "conflict");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->tag), tooltip);
 }
 
 void
@@ -259,6 +276,23 @@ chevet_chart_row_get_pending (ChevetChartRow *self)
 {
   g_return_val_if_fail (CHEVET_IS_CHART_ROW (self), FALSE);
   return self->pending;
+}
+
+void
+chevet_chart_row_set_conflict (ChevetChartRow *self,
+                               gboolean        conflict)
+{
+  g_return_if_fail (CHEVET_IS_CHART_ROW (self));
+
+  self->conflict = !!conflict;
+  update_tag (self);
+}
+
+gboolean
+chevet_chart_row_get_conflict (ChevetChartRow *self)
+{
+  g_return_val_if_fail (CHEVET_IS_CHART_ROW (self), FALSE);
+  return self->conflict;
 }
 
 void

@@ -33,6 +33,11 @@ void        chevet_chart_row_set_tag        (ChevetChartRow *self,
 void        chevet_chart_row_set_pending    (ChevetChartRow *self,
                                              gboolean        pending);
 gboolean    chevet_chart_row_get_pending    (ChevetChartRow *self);
+/* "Conflict" instead: the server has another version; the outbox shows both
+ * (ChevetChartItem.conflict). */
+void        chevet_chart_row_set_conflict   (ChevetChartRow *self,
+                                             gboolean        conflict);
+gboolean    chevet_chart_row_get_conflict   (ChevetChartRow *self);
 void        chevet_chart_row_set_subtitle   (ChevetChartRow *self,
                                              const char     *subtitle);
 /* Dates, people, places: dim and small. */

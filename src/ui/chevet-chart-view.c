@@ -342,6 +342,7 @@ bind_result (ChevetChartView *self,
   chevet_chart_row_set_value (row, value != NULL ? value : "—", chevet_chart_format_unit (o->unit), o->range);
   chevet_chart_row_set_flag (row, o->flag);
   chevet_chart_row_set_pending (row, o->pending);
+  chevet_chart_row_set_conflict (row, o->conflict);
   chevet_chart_row_set_activatable (row, o->code != NULL);
 }
 
@@ -402,6 +403,7 @@ bind_note (ChevetChartView *self,
   chevet_chart_row_set_title (row, title);
   chevet_chart_row_set_tag (row, status);
   chevet_chart_row_set_pending (row, n->pending);
+  chevet_chart_row_set_conflict (row, n->conflict);
   chevet_chart_row_set_meta (row, meta);
   if (n->extra != NULL)
     chevet_chart_row_set_text (row, n->extra);

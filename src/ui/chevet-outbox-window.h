@@ -20,7 +20,13 @@ void        chevet_outbox_window_reload      (ChevetOutboxWindow *self);
 GListModel *chevet_outbox_window_get_model   (ChevetOutboxWindow *self);
 gboolean    chevet_outbox_window_get_loading (ChevetOutboxWindow *self);
 
-/* "Waiting to be sent", "Sending", "Sent", "Conflict", "Failed". */
+/* The conflict page: the item shown (NULL on the list), whether it is being read or
+ * resolved, and the confirmation asked before discarding mine (NULL when none). */
+ChevetOutboxItem *chevet_outbox_window_get_conflict     (ChevetOutboxWindow *self);
+gboolean          chevet_outbox_window_get_busy         (ChevetOutboxWindow *self);
+GtkWidget        *chevet_outbox_window_get_confirmation (ChevetOutboxWindow *self);
+
+/* "Waiting to be sent", "Sending", "Sent", "Conflict: changed on the server", "Failed". */
 const char *chevet_outbox_state_describe     (int                 state);
 
 G_END_DECLS

@@ -1328,3 +1328,157 @@ chevet_session_has_pending (ChevetSession *self)
   g_return_val_if_fail (CHEVET_IS_SESSION (self), FALSE);
   return self->n_pending > 0;
 }
+
+/* Outbox conflicts: both versions in words, and a person's decision. (The include is
+ * here so this block stays in one piece.) */
+
+#include <json-glib/json-glib.h>
+
+void
+chevet_outbox_conflict_free (ChevetOutboxConflict *conflict)
+{
+  if (conflict == NULL)
+    return;
+  g_clear_pointer (&conflict->mine, chevet_chart_item_free);
+  g_clear_pointer (&conflict->server, chevet_chart_item_free);
+  g_free (conflict->server_version);
+  g_free (conflict->server_last_updated);
+  g_free (conflict->mine_json);
+  g_free (conflict->server_json);
+  g_free (conflict);
+}
+
+typedef struct
+{
+  char *mine_json;
+  char *server_json;
+} ConflictData;
+
+static void
+conflict_data_free (ConflictData *data)
+{
+  g_free (data->mine_json);
+  g_free (data->server_json);
+  g_free (data);
+}
+
+static char *
+indent_json (const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+
+  return node != NULL ? json_to_string (node, TRUE) : g_strdup (json);
+}
+
+static gpointer
+read_conflict_call (ChevetStore  *store,
+                    gpointer      user_data,
+                    GError      **error)
+{
+  ConflictData *data = user_data;
+  g_autoptr(ChevetOutboxConflict) conflict = g_new0 (ChevetOutboxConflict, 1);
+
+  conflict->mine = chevet_chart_item_new_from_json (data->mine_json, NULL, NULL, error);
+  if (conflict->mine == NULL)
+    return NULL;
+  conflict->server = chevet_chart_item_new_from_json (data->server_json, &conflict->server_version,
+                                                      &conflict->server_last_updated, error);
+  if (conflict->server == NULL)
+    return NULL;
+  conflict->mine_json = indent_json (data->mine_json);
+  conflict->server_json = indent_json (data->server_json);
+  return g_steal_pointer (&conflict);
+}
+
+/* Reads @item's two versions (it must be in conflict) off the main thread. */
+void
+chevet_session_read_conflict_async (ChevetSession       *self,
+                                    ChevetOutboxItem    *item,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  ConflictData *data;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (CHEVET_IS_OUTBOX_ITEM (item));
+  g_return_if_fail (chevet_outbox_item_get_server_json (item) != NULL);
+
+  /* Copies: the worker never reads an object the main thread holds. */
+  data = g_new0 (ConflictData, 1);
+  data->mine_json = g_strdup (chevet_outbox_item_get_body (item));
+  data->server_json = g_strdup (chevet_outbox_item_get_server_json (item));
+  session_call (self, chevet_session_read_conflict_async, read_conflict_call, data,
+                (GDestroyNotify) conflict_data_free, (GDestroyNotify) chevet_outbox_conflict_free,
+                cancellable, callback, user_data);
+}
+
+ChevetOutboxConflict *
+chevet_session_read_conflict_finish (ChevetSession  *self,
+                                     GAsyncResult   *result,
+                                     GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_read_conflict_async, error);
+}
+
+typedef struct
+{
+  gint64                 seq;
+  ChevetOutboxResolution resolution;
+} ResolveData;
+
+static gpointer
+resolve_conflict_call (ChevetStore  *store,
+                       gpointer      user_data,
+                       GError      **error)
+{
+  ResolveData *data = user_data;
+  g_autoptr(GListModel) items = chevet_outbox_list (store, error);
+
+  if (items == NULL)
+    return NULL;
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(ChevetOutboxItem) item = g_list_model_get_item (items, i);
+
+      if (chevet_outbox_item_get_seq (item) != data->seq)
+        continue;
+      if (!chevet_outbox_resolve_conflict (store, item, data->resolution, error))
+        return NULL;
+      return g_steal_pointer (&item);
+    }
+  g_set_error (error, CHEVET_OUTBOX_ERROR, CHEVET_OUTBOX_ERROR_NOT_FOUND,
+               _("The item is no longer in the outbox"));
+  return NULL;
+}
+
+/* A person's decision on a conflict (a ChevetOutboxResolution): keep mine (sent again as
+ * an update) or take the server's (mine is dropped, the chart shows the server's). */
+void
+chevet_session_resolve_conflict_async (ChevetSession       *self,
+                                       ChevetOutboxItem    *item,
+                                       int                  resolution,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  ResolveData *data;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (CHEVET_IS_OUTBOX_ITEM (item));
+  g_return_if_fail (resolution == CHEVET_OUTBOX_KEEP_MINE || resolution == CHEVET_OUTBOX_TAKE_SERVER);
+
+  data = g_new0 (ResolveData, 1);
+  data->seq = chevet_outbox_item_get_seq (item);
+  data->resolution = resolution;
+  session_call (self, chevet_session_resolve_conflict_async, resolve_conflict_call, data, g_free,
+                g_object_unref, cancellable, callback, user_data);
+}
+
+ChevetOutboxItem *
+chevet_session_resolve_conflict_finish (ChevetSession  *self,
+                                        GAsyncResult   *result,
+                                        GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_resolve_conflict_async, error);
+}

@@ -152,4 +152,41 @@ gboolean       chevet_session_get_server_configured (ChevetSession     *self);
 void           chevet_session_lock               (ChevetSession        *self);
 gboolean       chevet_session_has_pending        (ChevetSession        *self);
 
+/* An outbox conflict (chevet-outbox.h) in words: both versions read as chart lines on
+ * the worker (chevet_chart_item_new_from_json), with the server's meta and both JSON
+ * texts, indented, for IT staff. */
+typedef struct
+{
+  ChevetChartItem *mine;
+  ChevetChartItem *server;
+  char            *server_version;       /* meta.versionId, may be NULL */
+  char            *server_last_updated;  /* meta.lastUpdated, may be NULL */
+  char            *mine_json;
+  char            *server_json;
+} ChevetOutboxConflict;
+
+void                  chevet_outbox_conflict_free            (ChevetOutboxConflict   *conflict);
+
+void                  chevet_session_read_conflict_async     (ChevetSession          *self,
+                                                              ChevetOutboxItem       *item,
+                                                              GCancellable           *cancellable,
+                                                              GAsyncReadyCallback     callback,
+                                                              gpointer                user_data);
+ChevetOutboxConflict *chevet_session_read_conflict_finish    (ChevetSession          *self,
+                                                              GAsyncResult           *result,
+                                                              GError                **error);
+/* chevet_outbox_resolve_conflict on the worker, on a fresh snapshot of @item's row; the
+ * result is that snapshot, in its new state. */
+void                  chevet_session_resolve_conflict_async  (ChevetSession          *self,
+                                                              ChevetOutboxItem       *item,
+                                                              int                     resolution,
+                                                              GCancellable           *cancellable,
+                                                              GAsyncReadyCallback     callback,
+                                                              gpointer                user_data);
+ChevetOutboxItem     *chevet_session_resolve_conflict_finish (ChevetSession          *self,
+                                                              GAsyncResult           *result,
+                                                              GError                **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChevetOutboxConflict, chevet_outbox_conflict_free)
+
 G_END_DECLS

@@ -837,6 +837,308 @@ test_server_settings (Fixture       *f,
   g_assert_finalize_object (preferences);
 }
 
+/* Conflicts */
+
+#define SERVER_TEXT   "Seen today by the night team. Cough resolved. Marker-S3RV."
+#define SERVER_MARKER "Marker-S3RV"
+
+/* Puts a note in conflict through the core API, as the sync engine would after a 412:
+ * the server's version is a DocumentReference with other text and meta.versionId "2". */
+static gint64
+make_conflict (Fixture *f)
+{
+  g_autoptr(ChevetStore) store = open_store (f);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChevetOutboxItem) item = NULL;
+  g_autofree char *data = g_base64_encode ((const guchar *) SERVER_TEXT, strlen (SERVER_TEXT));
+  g_autofree char *server_id = NULL;
+  g_autofree char *server_json = NULL;
+
+  item = chevet_outbox_add_note (store, f->patient_id, NULL, NOTE_TEXT, "Dr Ndiaye", &error);
+  g_assert_no_error (error);
+  g_assert_true (chevet_outbox_mark_sending (store, item, &error));
+  g_assert_no_error (error);
+  server_id = g_strdup_printf ("srv-%" G_GINT64_FORMAT, chevet_outbox_item_get_seq (item));
+  server_json = g_strdup_printf ("{\"resourceType\":\"DocumentReference\",\"id\":\"%s\","
+                                 "\"meta\":{\"versionId\":\"2\",\"lastUpdated\":\"2026-01-15T09:30:00Z\"},"
+                                 "\"status\":\"current\",\"docStatus\":\"final\","
+                                 "\"type\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"11506-3\","
+                                 "\"display\":\"Progress note\"}],\"text\":\"Progress note\"},"
+                                 "\"subject\":{\"reference\":\"Patient/%s\"},"
+                                 "\"date\":\"2026-01-15T09:00:00Z\",\"author\":[{\"display\":\"Dr Sow\"}],"
+                                 "\"content\":[{\"attachment\":{\"contentType\":\"text/plain;charset=utf-8\","
+                                 "\"data\":\"%s\"}}]}",
+                                 server_id, f->patient_id, data);
+  g_assert_true (chevet_outbox_mark_conflict (store, item, server_json, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (chevet_outbox_item_get_state (item), ==, CHEVET_OUTBOX_STATE_CONFLICT);
+  return chevet_outbox_item_get_seq (item);
+}
+
+/* The item's row, read again from the store. */
+static ChevetOutboxItem *
+read_item (Fixture *f,
+           gint64   seq)
+{
+  g_autoptr(ChevetStore) store = open_store (f);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) items = chevet_outbox_list (store, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(ChevetOutboxItem) item = g_list_model_get_item (items, i);
+
+      if (chevet_outbox_item_get_seq (item) == seq)
+        return g_steal_pointer (&item);
+    }
+  g_assert_not_reached ();
+  return NULL;
+}
+
+static ChevetOutboxWindow *
+open_outbox (Fixture *f)
+{
+  ChevetOutboxWindow *outbox;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-outbox", NULL));
+  outbox = CHEVET_OUTBOX_WINDOW (chevet_window_get_outbox_window (f->window));
+  g_assert_nonnull (outbox);
+  WAIT_UNTIL (!chevet_outbox_window_get_loading (outbox));
+  return outbox;
+}
+
+/* The list row of the conflict, activated as a click or Enter does. */
+static void
+activate_conflict_row (ChevetOutboxWindow *outbox,
+                       gint64              seq)
+{
+  GListModel *model = chevet_outbox_window_get_model (outbox);
+  GtkListBox *list_box = template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "list_box");
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(ChevetOutboxItem) item = g_list_model_get_item (model, i);
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (list_box, i);
+
+      if (chevet_outbox_item_get_seq (item) != seq)
+        continue;
+      g_assert_true (gtk_list_box_row_get_activatable (row));
+      g_assert_true (tree_holds_text (GTK_WIDGET (row), "Conflict: changed on the server"));
+      g_signal_emit_by_name (list_box, "row-activated", row);
+      WAIT_UNTIL (chevet_outbox_window_get_conflict (outbox) != NULL && !chevet_outbox_window_get_busy (outbox));
+      g_assert_cmpstr (gtk_stack_get_visible_child_name (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "stack")),
+                       ==, "conflict");
+      return;
+    }
+  g_assert_not_reached ();
+}
+
+static ChevetChartRow *
+find_chart_row (GtkWidget  *widget,
+                const char *needle)
+{
+  GtkWidget *child;
+
+  if (CHEVET_IS_CHART_ROW (widget) && gtk_widget_get_visible (widget) && tree_holds_text (widget, needle))
+    return CHEVET_CHART_ROW (widget);
+  for (child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      ChevetChartRow *row = find_chart_row (child, needle);
+
+      if (row != NULL)
+        return row;
+    }
+  return NULL;
+}
+
+static void
+show_notes (Fixture *f)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-section", "s", "notes"));
+  drain_main_loop ();
+}
+
+static void
+test_conflict_keep_mine (Fixture       *f,
+                         gconstpointer  data)
+{
+  ChevetOutboxWindow *outbox;
+  g_autoptr(ChevetOutboxItem) after = NULL;
+  ChevetChartRow *row;
+  gint64 seq = make_conflict (f);
+
+  /* The chart says "Conflict", not "Waiting to be sent". */
+  open_chart (f);
+  show_notes (f);
+  WAIT_UNTIL ((row = find_chart_row (GTK_WIDGET (chart_view (f)), NOTE_MARKER)) != NULL);
+  g_assert_true (chevet_chart_row_get_conflict (row));
+  g_assert_true (tree_holds_text (GTK_WIDGET (row), "Conflict"));
+  g_assert_false (tree_holds_text (GTK_WIDGET (row), "Waiting to be sent"));
+
+  outbox = open_outbox (f);
+  g_object_add_weak_pointer (G_OBJECT (outbox), (gpointer *) &outbox);
+  /* The list never shows the text, even of a conflict. */
+  g_assert_false (tree_holds_text (GTK_WIDGET (outbox), NOTE_MARKER));
+  activate_conflict_row (outbox, seq);
+
+  /* Both versions, in words: texts, authors, the server's version; not JSON. */
+  g_assert_true (tree_holds_text (GTK_WIDGET (outbox), NOTE_TEXT));
+  g_assert_true (tree_holds_text (GTK_WIDGET (outbox), SERVER_TEXT));
+  g_assert_true (tree_holds_text (GTK_WIDGET (outbox), "Dr Ndiaye"));
+  g_assert_true (tree_holds_text (GTK_WIDGET (outbox), "Dr Sow"));
+  g_assert_true (tree_holds_text (GTK_WIDGET (outbox), "Version on the server"));
+  g_assert_true (tree_holds_text (GTK_WIDGET (outbox), "Differs"));
+  g_assert_false (tree_holds_text (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "mine_group"), "resourceType"));
+  /* The raw FHIR is there for IT staff, folded away. */
+  g_assert_false (gtk_expander_get_expanded (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "fhir_expander")));
+  g_assert_true (tree_holds_text (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "server_json_label"),
+                                  "\"versionId\" : \"2\""));
+
+  /* Back and in again changes nothing. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (outbox), "outbox.back", NULL));
+  g_assert_null (chevet_outbox_window_get_conflict (outbox));
+  g_assert_false (tree_holds_text (GTK_WIDGET (outbox), NOTE_MARKER));
+  g_assert_false (tree_holds_text (GTK_WIDGET (outbox), SERVER_MARKER));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (outbox), "outbox.show-conflict", "x", seq));
+  WAIT_UNTIL (chevet_outbox_window_get_conflict (outbox) != NULL && !chevet_outbox_window_get_busy (outbox));
+
+  /* Keep mine: no question, sent again as an update of the server's version 2. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (outbox), "outbox.keep-mine", NULL));
+  g_assert_null (chevet_outbox_window_get_confirmation (outbox));
+  WAIT_UNTIL (chevet_outbox_window_get_conflict (outbox) == NULL && !chevet_outbox_window_get_busy (outbox) &&
+              !chevet_outbox_window_get_loading (outbox));
+  after = read_item (f, seq);
+  g_assert_cmpint (chevet_outbox_item_get_state (after), ==, CHEVET_OUTBOX_STATE_WAITING);
+  g_assert_true (chevet_outbox_item_is_update (after));
+  g_assert_cmpstr (chevet_outbox_item_get_base_version (after), ==, "2");
+  /* The list shows the new state, and the page is emptied. */
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "stack")),
+                   ==, "list");
+  g_assert_true (tree_holds_text (GTK_WIDGET (outbox), "Waiting to be sent"));
+  g_assert_false (tree_holds_text (GTK_WIDGET (outbox), "Conflict: changed on the server"));
+  g_assert_false (tree_holds_text (GTK_WIDGET (outbox), SERVER_MARKER));
+
+  gtk_window_destroy (GTK_WINDOW (outbox));
+  WAIT_UNTIL (outbox == NULL);
+}
+
+static void
+test_conflict_take_server (Fixture       *f,
+                           gconstpointer  data)
+{
+  ChevetOutboxWindow *outbox;
+  GtkWidget *confirmation;
+  g_autoptr(ChevetOutboxItem) after = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(ChevetChart) chart = NULL;
+  g_autoptr(GError) error = NULL;
+  ChevetChartRow *row;
+  gint64 seq = make_conflict (f);
+  gboolean found = FALSE;
+
+  open_chart (f);
+  outbox = open_outbox (f);
+  g_object_add_weak_pointer (G_OBJECT (outbox), (gpointer *) &outbox);
+  activate_conflict_row (outbox, seq);
+
+  /* Cancel in the confirmation changes nothing. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (outbox), "outbox.take-server", NULL));
+  confirmation = chevet_outbox_window_get_confirmation (outbox);
+  g_assert_true (ADW_IS_MESSAGE_DIALOG (confirmation));
+  g_object_add_weak_pointer (G_OBJECT (confirmation), (gpointer *) &confirmation);
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (ADW_MESSAGE_DIALOG (confirmation), "discard"),
+                   ==, ADW_RESPONSE_DESTRUCTIVE);
+  g_assert_cmpstr (adw_message_dialog_get_default_response (ADW_MESSAGE_DIALOG (confirmation)), ==, "cancel");
+  /* Nothing can be chosen while the question is open. */
+  g_assert_false (gtk_widget_get_sensitive (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "keep_button")));
+  g_assert_false (gtk_widget_get_sensitive (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "take_button")));
+  /* As its button does: the response, then the dialog closes. */
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (confirmation), "cancel");
+  gtk_window_close (GTK_WINDOW (confirmation));
+  WAIT_UNTIL (confirmation == NULL);
+  drain_main_loop ();
+  g_assert_null (chevet_outbox_window_get_confirmation (outbox));
+  g_assert_nonnull (chevet_outbox_window_get_conflict (outbox));
+  after = read_item (f, seq);
+  g_assert_cmpint (chevet_outbox_item_get_state (after), ==, CHEVET_OUTBOX_STATE_CONFLICT);
+  g_assert_cmpstr (chevet_outbox_item_get_server_version (after), ==, "2");
+  g_clear_object (&after);
+  g_assert_true (tree_holds_text (GTK_WIDGET (outbox), NOTE_TEXT));
+
+  /* Discard mine, confirmed: sent, and the chart has the server's text only. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (outbox), "outbox.take-server", NULL));
+  confirmation = chevet_outbox_window_get_confirmation (outbox);
+  g_object_add_weak_pointer (G_OBJECT (confirmation), (gpointer *) &confirmation);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (confirmation), "discard");
+  gtk_window_close (GTK_WINDOW (confirmation));
+  WAIT_UNTIL (confirmation == NULL && chevet_outbox_window_get_conflict (outbox) == NULL &&
+              !chevet_outbox_window_get_busy (outbox) && !chevet_outbox_window_get_loading (outbox));
+  after = read_item (f, seq);
+  g_assert_cmpint (chevet_outbox_item_get_state (after), ==, CHEVET_OUTBOX_STATE_SENT);
+  g_assert_true (tree_holds_text (GTK_WIDGET (outbox), "Sent"));
+
+  store = open_store (f);
+  chart = chevet_store_read_chart (store, f->patient_id, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < chart->documents->len; i++)
+    {
+      ChevetChartItem *n = g_ptr_array_index (chart->documents, i);
+
+      g_assert_true (n->extra == NULL || strstr (n->extra, NOTE_MARKER) == NULL);
+      if (n->extra != NULL && strstr (n->extra, SERVER_MARKER) != NULL)
+        {
+          found = TRUE;
+          g_assert_false (n->pending);
+          g_assert_false (n->conflict);
+        }
+    }
+  g_assert_true (found);
+
+  gtk_window_destroy (GTK_WINDOW (outbox));
+  WAIT_UNTIL (outbox == NULL);
+
+  /* The chart view, read again, shows the server's note as any other. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (chart_view (f)), "chart.reload", NULL));
+  WAIT_UNTIL (chevet_chart_view_get_chart (chart_view (f)) != NULL && !chevet_chart_view_get_loading (chart_view (f)));
+  show_notes (f);
+  WAIT_UNTIL ((row = find_chart_row (GTK_WIDGET (chart_view (f)), SERVER_MARKER)) != NULL);
+  g_assert_false (chevet_chart_row_get_conflict (row));
+  g_assert_false (chevet_chart_row_get_pending (row));
+  g_assert_false (any_window_holds_text (NOTE_MARKER));
+}
+
+static void
+test_conflict_lock_clears (Fixture       *f,
+                           gconstpointer  data)
+{
+  ChevetOutboxWindow *outbox;
+  GtkWidget *confirmation;
+  g_autoptr(ChevetOutboxItem) after = NULL;
+  gint64 seq = make_conflict (f);
+
+  open_chart (f);
+  outbox = open_outbox (f);
+  g_object_add_weak_pointer (G_OBJECT (outbox), (gpointer *) &outbox);
+  activate_conflict_row (outbox, seq);
+  gtk_expander_set_expanded (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "fhir_expander"), TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (outbox), "outbox.take-server", NULL));
+  confirmation = chevet_outbox_window_get_confirmation (outbox);
+  g_object_add_weak_pointer (G_OBJECT (confirmation), (gpointer *) &confirmation);
+  g_assert_true (any_window_holds_text (SERVER_MARKER));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.lock", NULL));
+  drain_main_loop ();
+  WAIT_UNTIL (outbox == NULL && confirmation == NULL);
+  g_assert_false (any_window_holds_text (NOTE_MARKER));
+  g_assert_false (any_window_holds_text (SERVER_MARKER));
+  g_assert_false (any_window_holds_text ("Dr Sow"));
+
+  /* Lock is no decision: still in conflict. */
+  after = read_item (f, seq);
+  g_assert_cmpint (chevet_outbox_item_get_state (after), ==, CHEVET_OUTBOX_STATE_CONFLICT);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -868,6 +1170,12 @@ main (int   argc,
               fixture_setup, test_lock_wipes_dialogs, fixture_teardown);
   g_test_add ("/outbox-ui/outbox/lists-items-without-text", Fixture, NULL,
               fixture_setup, test_outbox_window, fixture_teardown);
+  g_test_add ("/outbox-ui/conflict/chart-tagged-both-shown-keep-mine-sends-update", Fixture, NULL,
+              fixture_setup, test_conflict_keep_mine, fixture_teardown);
+  g_test_add ("/outbox-ui/conflict/use-server-asks-cancel-keeps-discard-sends", Fixture, NULL,
+              fixture_setup, test_conflict_take_server, fixture_teardown);
+  g_test_add ("/outbox-ui/conflict/lock-clears-page-and-question", Fixture, NULL,
+              fixture_setup, test_conflict_lock_clears, fixture_teardown);
 
   g_test_add ("/outbox-ui/server/http-refused-on-url-row-then-saved-secret-hidden", Fixture, NULL,
               fixture_setup, test_server_settings, fixture_teardown);
