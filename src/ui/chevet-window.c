@@ -226,6 +226,16 @@ on_outbox_window_destroy (ChevetWindow *self,
     self->outbox_window = NULL;
 }
 
+/* A person chose between the two versions of a conflict: the chart and the count show
+ * what is now true (the server's version, or mine waiting again). */
+static void
+on_conflict_resolved (ChevetWindow *self)
+{
+  chevet_patients_page_refresh_outbox (self->patients_page);
+  if (chevet_chart_view_get_chart (self->chart_view) != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self->chart_view), "chart.reload", NULL);
+}
+
 static void
 show_outbox_action (GtkWidget  *widget,
                     const char *action_name,
@@ -239,6 +249,8 @@ show_outbox_action (GtkWidget  *widget,
     {
       self->outbox_window = chevet_outbox_window_new (GTK_WINDOW (self), self->session);
       g_signal_connect_object (self->outbox_window, "destroy", G_CALLBACK (on_outbox_window_destroy),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->outbox_window, "conflict-resolved", G_CALLBACK (on_conflict_resolved),
                                self, G_CONNECT_SWAPPED);
     }
   gtk_window_present (GTK_WINDOW (self->outbox_window));
