@@ -11,7 +11,7 @@
 G_BEGIN_DECLS
 
 /* Rows fetched by one query, and how many such pages the list keeps at most. */
-#define CHEVET_PATIENT_LIST_PAGE_SIZE 100
+#define CHEVET_PATIENT_LIST_PAGE_SIZE 50
 #define CHEVET_PATIENT_LIST_MAX_PAGES 50
 
 /* One row of a patient list: a patient, a placeholder until its page has arrived, or a
