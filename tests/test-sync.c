@@ -790,6 +790,36 @@ test_auth_oauth (Fixture *f, gconstpointer data)
   g_assert_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_CREDENTIALS);
 }
 
+/* A token about to run out is renewed before it does: with a 2 s token and a run made to
+ * last longer, more than one token is fetched, and no request is sent twice (a 401 would
+ * have made the engine send the refused request again after renewing). */
+static void
+test_auth_oauth_renews_before_expiry (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ChevetSync) sync = NULL;
+  g_autoptr(GPtrArray) log = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  chevet_test_server_set_oauth_client (f->server, "chevet", "cl1ent-SECRET-pw", 2);
+  save_settings (f, oauth);
+  chevet_test_server_reset_log (f->server);
+  chevet_test_server_add_fault (f->server, CHEVET_TEST_FAULT_SLOW, "/fhir/Condition", 1, 1200);
+  chevet_test_server_add_fault (f->server, CHEVET_TEST_FAULT_SLOW, "/fhir/Observation", 1, 1200);
+  sync = run_sync_ok (f);
+  g_assert_cmpuint (chevet_test_server_get_token_requests (f->server), >=, 2);
+  log = chevet_test_server_dup_log (f->server);
+  for (guint i = 0; i < log->len; i++)
+    {
+      ChevetTestRequest *r = g_ptr_array_index (log, i);
+
+      if (strstr (r->line, "/auth/token") != NULL)
+        continue;
+      g_assert_false (g_hash_table_contains (seen, r->line));
+      g_hash_table_add (seen, r->line);
+    }
+  assert_cache_equals_server (f);
+}
+
 /* ------------------------------------------------------------------ features off */
 
 static guint
@@ -1784,6 +1814,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/sync/tls/http-refused", test_http_refused);
   ADD ("auth/bearer", test_auth_bearer, 4);
   ADD ("auth/oauth-refreshed-once-on-401", test_auth_oauth, 4);
+  ADD ("auth/oauth-renewed-before-expiry", test_auth_oauth_renews_before_expiry, 4);
   ADD ("features-off-still-complete", test_features_off, 8);
   ADD ("summary-count-unlisted-tried", test_summary_count_unlisted, 8);
   ADD ("outbox/sent-once-with-server-ids", test_outbox_sent, 4);
