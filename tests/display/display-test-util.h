@@ -3,8 +3,8 @@
  */
 #pragma once
 
-#include <glib.h>
 #include <glib/gstdio.h>
+#include <gtk/gtk.h>
 
 /* How long a condition may take before the test fails; a file may define its own. */
 #ifndef WAIT_SECONDS
@@ -60,4 +60,65 @@ remove_tree (const char *path)
         }
     }
   g_remove (path);
+}
+
+/* A template child that must exist. */
+static inline gpointer
+display_template_child (gpointer    widget,
+                        GType       type,
+                        const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
+
+  g_assert_nonnull (child);
+  return child;
+}
+
+static inline void
+display_frame_drawn (GdkFrameClock *clock,
+                     gpointer       data)
+{
+  (*(guint *) data)++;
+}
+
+/* Iterates until @widget's frame clock has painted @n more frames. */
+static inline void
+display_wait_frames (GtkWidget *widget,
+                     guint      n)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  guint frames = 0;
+  gulong handler;
+
+  g_assert_nonnull (clock);
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (display_frame_drawn), &frames);
+  gtk_widget_queue_draw (widget);
+  WAIT_UNTIL (frames >= n);
+  g_signal_handler_disconnect (clock, handler);
+}
+
+/* Renders @widget as drawn (after a few frames) into @dir/@name, a PNG to look at. */
+static inline void
+display_save_png (GtkWidget  *widget,
+                  const char *dir,
+                  const char *name)
+{
+  g_autofree char *file = g_build_filename (dir, name, NULL);
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  int width, height;
+
+  display_wait_frames (widget, 3);
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, file));
+  g_test_message ("saved %s", file);
 }

@@ -89,31 +89,20 @@ open_store (Fixture *f)
   return store;
 }
 
-static gpointer
-template_child (gpointer    widget,
-                GType       type,
-                const char *name)
-{
-  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
-
-  g_assert_nonnull (child);
-  return child;
-}
-
 static ChevetChartView *
 chart_view (Fixture *f)
 {
-  return template_child (f->window, CHEVET_TYPE_WINDOW, "chart_view");
+  return display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_view");
 }
 
 static void
 unlock (Fixture *f)
 {
-  ChevetUnlockPage *page = template_child (f->window, CHEVET_TYPE_WINDOW, "unlock_page");
+  ChevetUnlockPage *page = display_template_child (f->window, CHEVET_TYPE_WINDOW, "unlock_page");
 
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "unlock");
-  gtk_editable_set_text (template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), ACCOUNT);
-  gtk_editable_set_text (template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), PASSPHRASE);
+  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), ACCOUNT);
+  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), PASSPHRASE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "unlock.unlock", NULL));
   WAIT_UNTIL (chevet_session_get_unlocked (f->session));
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "patients");
@@ -130,7 +119,7 @@ open_chart (Fixture *f)
 
   for (guint i = 0; i < found->len; i++)
     if (g_strcmp0 (chevet_patient_get_id (g_ptr_array_index (found, i)), f->patient_id) == 0)
-      g_signal_emit_by_name (template_child (f->window, CHEVET_TYPE_WINDOW, "patients_page"),
+      g_signal_emit_by_name (display_template_child (f->window, CHEVET_TYPE_WINDOW, "patients_page"),
                              "patient-activated", g_ptr_array_index (found, i));
   WAIT_UNTIL ((chart = chevet_chart_view_get_chart (view)) != NULL && !chevet_chart_view_get_loading (view));
   g_assert_cmpstr (chevet_patient_get_id (chart->patient), ==, f->patient_id);
@@ -210,53 +199,13 @@ fixture_teardown (Fixture       *f,
 /* Frames and pictures */
 
 static void
-frame_drawn (GdkFrameClock *clock,
-             gpointer       data)
-{
-  (*(guint *) data)++;
-}
-
-static void
-wait_frames (GtkWidget *widget,
-             guint      n)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  guint frames = 0;
-  gulong handler;
-
-  g_assert_nonnull (clock);
-  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (frame_drawn), &frames);
-  gtk_widget_queue_draw (widget);
-  WAIT_UNTIL (frames >= n);
-  g_signal_handler_disconnect (clock, handler);
-}
-
-static void
 save_png_when_asked (GtkWidget  *widget,
                      const char *name)
 {
   const char *dir = g_getenv ("CHEVET_OUTBOX_PNG_DIR");
-  g_autofree char *file = NULL;
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  int width, height;
 
-  if (dir == NULL)
-    return;
-  wait_frames (widget, 3);
-  file = g_build_filename (dir, name, NULL);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, file));
-  g_test_message ("saved %s", file);
+  if (dir != NULL)
+    display_save_png (widget, dir, name);
 }
 
 /* Texts */
@@ -364,7 +313,7 @@ static void
 set_note_text (ChevetNoteDialog *dialog,
                const char       *text)
 {
-  GtkTextView *view = template_child (dialog, CHEVET_TYPE_NOTE_DIALOG, "text_view");
+  GtkTextView *view = display_template_child (dialog, CHEVET_TYPE_NOTE_DIALOG, "text_view");
 
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (view), text, -1);
 }
@@ -398,7 +347,7 @@ static GtkWidget *
 save_button (gpointer dialog,
              GType    type)
 {
-  return template_child (dialog, type, "save_button");
+  return display_template_child (dialog, type, "save_button");
 }
 
 /* Tests */
@@ -426,7 +375,7 @@ test_note_saved_and_waiting (Fixture       *f,
   g_assert_false (gtk_widget_get_sensitive (save));
 
   /* The encounter is a choice of the patient's recent ones, none by default. */
-  encounter_row = template_child (dialog, CHEVET_TYPE_NOTE_DIALOG, "encounter_row");
+  encounter_row = display_template_child (dialog, CHEVET_TYPE_NOTE_DIALOG, "encounter_row");
   g_assert_cmpuint (adw_combo_row_get_selected (encounter_row), ==, 0);
   g_assert_cmpuint (g_list_model_get_n_items (adw_combo_row_get_model (encounter_row)), ==,
                     MIN (chart->encounters->len, 10) + 1);
@@ -443,12 +392,12 @@ test_note_saved_and_waiting (Fixture       *f,
   g_assert_cmpint (count_waiting (f), ==, 1);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-section", "s", "notes"));
-  wait_frames (GTK_WIDGET (f->window), 3);
+  display_wait_frames (GTK_WIDGET (f->window), 3);
   row = find_pending_row (GTK_WIDGET (chart_view (f)), NOTE_MARKER);
   g_assert_nonnull (row);
   g_assert_true (tree_holds_text (GTK_WIDGET (row), "Waiting to be sent"));
   /* The header counts what waits. */
-  waiting = template_child (template_child (f->window, CHEVET_TYPE_WINDOW, "patients_page"),
+  waiting = display_template_child (display_template_child (f->window, CHEVET_TYPE_WINDOW, "patients_page"),
                             CHEVET_TYPE_PATIENTS_PAGE, "waiting_label");
   WAIT_UNTIL (g_strcmp0 (gtk_label_get_label (waiting), "1 waiting to be sent") == 0);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (waiting)));
@@ -476,7 +425,7 @@ test_note_error_keeps_text (Fixture       *f,
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
   gtk_window_present (GTK_WINDOW (dialog));
   set_note_text (dialog, NOTE_TEXT);
-  error_label = template_child (dialog, CHEVET_TYPE_NOTE_DIALOG, "error_label");
+  error_label = display_template_child (dialog, CHEVET_TYPE_NOTE_DIALOG, "error_label");
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (error_label)));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "note.save", NULL));
   g_assert_true (chevet_note_dialog_get_busy (dialog));
@@ -488,7 +437,7 @@ test_note_error_keeps_text (Fixture       *f,
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (error_label)));
   g_assert_cmpstr (gtk_label_get_label (error_label), !=, "");
   g_assert_null (strstr (gtk_label_get_label (error_label), NOTE_MARKER));
-  gtk_text_buffer_get_bounds (gtk_text_view_get_buffer (template_child (dialog, CHEVET_TYPE_NOTE_DIALOG, "text_view")),
+  gtk_text_buffer_get_bounds (gtk_text_view_get_buffer (display_template_child (dialog, CHEVET_TYPE_NOTE_DIALOG, "text_view")),
                               &start, &end);
   text = gtk_text_iter_get_text (&start, &end);
   g_assert_cmpstr (text, ==, NOTE_TEXT);
@@ -664,7 +613,7 @@ test_lock_wipes_dialogs (Fixture       *f,
   note = open_note_dialog (f);
   g_object_add_weak_pointer (G_OBJECT (note), (gpointer *) &note);
   set_note_text (note, NOTE_TEXT);
-  buffer = g_object_ref (gtk_text_view_get_buffer (template_child (note, CHEVET_TYPE_NOTE_DIALOG, "text_view")));
+  buffer = g_object_ref (gtk_text_view_get_buffer (display_template_child (note, CHEVET_TYPE_NOTE_DIALOG, "text_view")));
   vitals = open_vitals_dialog (f);
   g_object_add_weak_pointer (G_OBJECT (vitals), (gpointer *) &vitals);
   gtk_editable_set_text (chevet_vitals_dialog_get_entry (vitals, CHEVET_VITAL_WEIGHT), "61.37");
@@ -709,9 +658,9 @@ test_outbox_window (Fixture       *f,
   g_assert_nonnull (outbox);
   g_object_add_weak_pointer (G_OBJECT (outbox), (gpointer *) &outbox);
   WAIT_UNTIL (!chevet_outbox_window_get_loading (outbox));
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "stack")),
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (display_template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "stack")),
                    ==, "empty");
-  g_assert_cmpstr (adw_status_page_get_title (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "empty_page")),
+  g_assert_cmpstr (adw_status_page_get_title (display_template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "empty_page")),
                    ==, "Nothing Waiting to Be Sent");
   gtk_window_destroy (GTK_WINDOW (outbox));
   WAIT_UNTIL (outbox == NULL);
@@ -728,7 +677,7 @@ test_outbox_window (Fixture       *f,
   WAIT_UNTIL (!chevet_outbox_window_get_loading (outbox));
   model = chevet_outbox_window_get_model (outbox);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "stack")),
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (display_template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "stack")),
                    ==, "list");
   g_assert_true (tree_holds_text (GTK_WIDGET (outbox), "Progress note"));
   g_assert_true (tree_holds_text (GTK_WIDGET (outbox), "Waiting to be sent"));
@@ -737,7 +686,7 @@ test_outbox_window (Fixture       *f,
 
   /* The sync button is there, insensitive without a server (tests/display/test-sync-ui.c). */
   {
-    GtkWidget *sync = template_child (template_child (f->window, CHEVET_TYPE_WINDOW, "patients_page"),
+    GtkWidget *sync = display_template_child (display_template_child (f->window, CHEVET_TYPE_WINDOW, "patients_page"),
                                       CHEVET_TYPE_PATIENTS_PAGE, "sync_button");
 
     g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (sync)), ==, "win.sync");
@@ -755,11 +704,11 @@ test_server_settings (Fixture       *f,
 {
   GtkWidget *preferences = g_object_ref (chevet_preferences_window_new (GTK_WINDOW (f->window), f->settings));
   ChevetPreferencesWindow *prefs = CHEVET_PREFERENCES_WINDOW (preferences);
-  AdwEntryRow *url_row = template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "url_row");
-  AdwEntryRow *token_row = template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "token_row");
-  AdwComboRow *auth_row = template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "auth_row");
-  GtkLabel *connection_error = template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "connection_error_label");
-  GtkWidget *test_button = template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "test_connection_button");
+  AdwEntryRow *url_row = display_template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "url_row");
+  AdwEntryRow *token_row = display_template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "token_row");
+  AdwComboRow *auth_row = display_template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "auth_row");
+  GtkLabel *connection_error = display_template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "connection_error_label");
+  GtkWidget *test_button = display_template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "test_connection_button");
   g_autoptr(ChevetStore) store = NULL;
   g_autoptr(ChevetServerSettings) saved = NULL;
   g_autoptr(GError) error = NULL;
@@ -810,11 +759,11 @@ test_server_settings (Fixture       *f,
 
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (url_row)), ==, "https://ehr.clinique-test.org/fhir");
   g_assert_cmpuint (adw_combo_row_get_selected (auth_row), ==, CHEVET_SERVER_AUTH_BEARER);
-  g_assert_true (gtk_widget_get_visible (template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "token_set_label")));
+  g_assert_true (gtk_widget_get_visible (display_template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "token_set_label")));
   g_assert_false (tree_holds_text (preferences, "tok-Zx81-secret"));
 
   /* Saving again without typing a token keeps it. */
-  gtk_editable_set_text (GTK_EDITABLE (template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "scope_row")),
+  gtk_editable_set_text (GTK_EDITABLE (display_template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "scope_row")),
                          "organization=Organization/1");
   g_assert_true (gtk_widget_activate_action (preferences, "server.save", NULL));
   WAIT_UNTIL (!chevet_preferences_window_get_server_busy (prefs));
@@ -914,7 +863,7 @@ activate_conflict_row (ChevetOutboxWindow *outbox,
                        gint64              seq)
 {
   GListModel *model = chevet_outbox_window_get_model (outbox);
-  GtkListBox *list_box = template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "list_box");
+  GtkListBox *list_box = display_template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "list_box");
 
   for (guint i = 0; i < g_list_model_get_n_items (model); i++)
     {
@@ -927,7 +876,7 @@ activate_conflict_row (ChevetOutboxWindow *outbox,
       g_assert_true (tree_holds_text (GTK_WIDGET (row), "Conflict: changed on the server"));
       g_signal_emit_by_name (list_box, "row-activated", row);
       WAIT_UNTIL (chevet_outbox_window_get_conflict (outbox) != NULL && !chevet_outbox_window_get_busy (outbox));
-      g_assert_cmpstr (gtk_stack_get_visible_child_name (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "stack")),
+      g_assert_cmpstr (gtk_stack_get_visible_child_name (display_template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "stack")),
                        ==, "conflict");
       return;
     }
@@ -989,10 +938,10 @@ test_conflict_keep_mine (Fixture       *f,
   g_assert_true (tree_holds_text (GTK_WIDGET (outbox), "Dr Sow"));
   g_assert_true (tree_holds_text (GTK_WIDGET (outbox), "Version on the server"));
   g_assert_true (tree_holds_text (GTK_WIDGET (outbox), "Differs"));
-  g_assert_false (tree_holds_text (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "mine_group"), "resourceType"));
+  g_assert_false (tree_holds_text (display_template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "mine_group"), "resourceType"));
   /* The raw FHIR is there for IT staff, folded away. */
-  g_assert_false (gtk_expander_get_expanded (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "fhir_expander")));
-  g_assert_true (tree_holds_text (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "server_json_label"),
+  g_assert_false (gtk_expander_get_expanded (display_template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "fhir_expander")));
+  g_assert_true (tree_holds_text (display_template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "server_json_label"),
                                   "\"versionId\" : \"2\""));
 
   /* Back and in again changes nothing. */
@@ -1013,7 +962,7 @@ test_conflict_keep_mine (Fixture       *f,
   g_assert_true (chevet_outbox_item_is_update (after));
   g_assert_cmpstr (chevet_outbox_item_get_base_version (after), ==, "2");
   /* The list shows the new state, and the page is emptied. */
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "stack")),
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (display_template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "stack")),
                    ==, "list");
   g_assert_true (tree_holds_text (GTK_WIDGET (outbox), "Waiting to be sent"));
   g_assert_false (tree_holds_text (GTK_WIDGET (outbox), "Conflict: changed on the server"));
@@ -1051,8 +1000,8 @@ test_conflict_take_server (Fixture       *f,
                    ==, ADW_RESPONSE_DESTRUCTIVE);
   g_assert_cmpstr (adw_message_dialog_get_default_response (ADW_MESSAGE_DIALOG (confirmation)), ==, "cancel");
   /* Nothing can be chosen while the question is open. */
-  g_assert_false (gtk_widget_get_sensitive (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "keep_button")));
-  g_assert_false (gtk_widget_get_sensitive (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "take_button")));
+  g_assert_false (gtk_widget_get_sensitive (display_template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "keep_button")));
+  g_assert_false (gtk_widget_get_sensitive (display_template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "take_button")));
   /* As its button does: the response, then the dialog closes. */
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (confirmation), "cancel");
   gtk_window_close (GTK_WINDOW (confirmation));
@@ -1118,7 +1067,7 @@ test_conflict_lock_clears (Fixture       *f,
   outbox = open_outbox (f);
   g_object_add_weak_pointer (G_OBJECT (outbox), (gpointer *) &outbox);
   activate_conflict_row (outbox, seq);
-  gtk_expander_set_expanded (template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "fhir_expander"), TRUE);
+  gtk_expander_set_expanded (display_template_child (outbox, CHEVET_TYPE_OUTBOX_WINDOW, "fhir_expander"), TRUE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (outbox), "outbox.take-server", NULL));
   confirmation = chevet_outbox_window_get_confirmation (outbox);
   g_object_add_weak_pointer (G_OBJECT (confirmation), (gpointer *) &confirmation);

@@ -54,28 +54,17 @@ typedef struct
   ChevetWindow     *window;
 } Fixture;
 
-static gpointer
-template_child (gpointer    widget,
-                GType       type,
-                const char *name)
-{
-  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
-
-  g_assert_nonnull (child);
-  return child;
-}
-
 static ChevetPatientsPage *
 patients_page (Fixture *f)
 {
-  return template_child (f->window, CHEVET_TYPE_WINDOW, "patients_page");
+  return display_template_child (f->window, CHEVET_TYPE_WINDOW, "patients_page");
 }
 
 static const char *
 page_label (Fixture    *f,
             const char *name)
 {
-  GtkWidget *label = template_child (patients_page (f), CHEVET_TYPE_PATIENTS_PAGE, name);
+  GtkWidget *label = display_template_child (patients_page (f), CHEVET_TYPE_PATIENTS_PAGE, name);
 
   return gtk_widget_get_visible (label) ? gtk_label_get_label (GTK_LABEL (label)) : NULL;
 }
@@ -84,7 +73,7 @@ static gboolean
 page_child_visible (Fixture    *f,
                     const char *name)
 {
-  return gtk_widget_get_visible (template_child (patients_page (f), CHEVET_TYPE_PATIENTS_PAGE, name));
+  return gtk_widget_get_visible (display_template_child (patients_page (f), CHEVET_TYPE_PATIENTS_PAGE, name));
 }
 
 /* Whether a label or an editable under @widget holds @text. */
@@ -168,11 +157,11 @@ open_store (Fixture *f)
 static void
 unlock (Fixture *f)
 {
-  ChevetUnlockPage *page = template_child (f->window, CHEVET_TYPE_WINDOW, "unlock_page");
+  ChevetUnlockPage *page = display_template_child (f->window, CHEVET_TYPE_WINDOW, "unlock_page");
 
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "unlock");
-  gtk_editable_set_text (template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), ACCOUNT);
-  gtk_editable_set_text (template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), PASSPHRASE);
+  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), ACCOUNT);
+  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), PASSPHRASE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "unlock.unlock", NULL));
   WAIT_UNTIL (chevet_session_get_unlocked (f->session));
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "patients");
@@ -233,45 +222,13 @@ fixture_teardown (Fixture       *f,
 }
 
 static void
-frame_drawn (GdkFrameClock *clock,
-             gpointer       data)
-{
-  (*(guint *) data)++;
-}
-
-static void
 save_png_when_asked (GtkWidget  *widget,
                      const char *name)
 {
   const char *dir = g_getenv ("CHEVET_SYNC_PNG_DIR");
-  g_autofree char *file = NULL;
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GdkFrameClock *clock;
-  guint frames = 0;
-  gulong handler;
-  int width, height;
 
-  if (dir == NULL)
-    return;
-  clock = gtk_widget_get_frame_clock (widget);
-  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (frame_drawn), &frames);
-  gtk_widget_queue_draw (widget);
-  WAIT_UNTIL (frames >= 3);
-  g_signal_handler_disconnect (clock, handler);
-  file = g_build_filename (dir, name, NULL);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, file));
-  g_test_message ("saved %s", file);
+  if (dir != NULL)
+    display_save_png (widget, dir, name);
 }
 
 static guint
@@ -306,7 +263,7 @@ static void
 test_sync_fills_then_sends (Fixture       *f,
                             gconstpointer  data)
 {
-  GtkWidget *button = template_child (patients_page (f), CHEVET_TYPE_PATIENTS_PAGE, "sync_button");
+  GtkWidget *button = display_template_child (patients_page (f), CHEVET_TYPE_PATIENTS_PAGE, "sync_button");
   g_autoptr(GPtrArray) patients = NULL;
   g_autoptr(ChevetStore) store = NULL;
   guint documents;
@@ -432,8 +389,8 @@ test_connection (Fixture       *f,
 {
   GtkWidget *preferences = g_object_ref (chevet_preferences_window_new (GTK_WINDOW (f->window), f->settings));
   ChevetPreferencesWindow *prefs = CHEVET_PREFERENCES_WINDOW (preferences);
-  AdwEntryRow *url_row = template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "url_row");
-  GtkWidget *test_button = template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "test_connection_button");
+  AdwEntryRow *url_row = display_template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "url_row");
+  GtkWidget *test_button = display_template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "test_connection_button");
   g_autoptr(ChevetTestServer) other = start_server (f, "other", CHEVET_TEST_CERT_UNKNOWN_CA, 0);
   g_autoptr(ChevetStore) store = NULL;
   g_autoptr(ChevetServerSettings) saved = NULL;
@@ -446,11 +403,11 @@ test_connection (Fixture       *f,
   g_assert_null (chevet_preferences_window_get_test_result (prefs));
 
   g_assert_true (gtk_widget_activate_action (preferences, "server.test-connection", NULL));
-  g_assert_true (gtk_widget_get_visible (template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "test_spinner")));
+  g_assert_true (gtk_widget_get_visible (display_template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "test_spinner")));
   WAIT_UNTIL (chevet_preferences_window_get_test_result (prefs) != NULL);
   g_assert_cmpstr (chevet_preferences_window_get_test_result (prefs), ==,
                    "Connected: Chevet FHIR test server, FHIR 4.0.1");
-  g_assert_false (gtk_widget_get_visible (template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "test_spinner")));
+  g_assert_false (gtk_widget_get_visible (display_template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "test_spinner")));
 
   /* What is typed, not saved: a server whose certificate our CA did not sign. */
   gtk_editable_set_text (GTK_EDITABLE (url_row), chevet_test_server_get_base_url (other));

@@ -321,27 +321,16 @@ fixture_teardown (Fixture       *f,
 
 /* Widgets */
 
-static gpointer
-template_child (gpointer    widget,
-                GType       type,
-                const char *name)
-{
-  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
-
-  g_assert_nonnull (child);
-  return child;
-}
-
 static ChevetUnlockPage *
 unlock_page (Fixture *f)
 {
-  return template_child (f->window, CHEVET_TYPE_WINDOW, "unlock_page");
+  return display_template_child (f->window, CHEVET_TYPE_WINDOW, "unlock_page");
 }
 
 static ChevetPatientsPage *
 patients_page (Fixture *f)
 {
-  return template_child (f->window, CHEVET_TYPE_WINDOW, "patients_page");
+  return display_template_child (f->window, CHEVET_TYPE_WINDOW, "patients_page");
 }
 
 static const char *
@@ -349,7 +338,7 @@ page_label_text (gpointer    page,
                  GType       type,
                  const char *name)
 {
-  return gtk_label_get_label (template_child (page, type, name));
+  return gtk_label_get_label (display_template_child (page, type, name));
 }
 
 static void
@@ -360,13 +349,13 @@ unlock (Fixture    *f,
   ChevetUnlockPage *page = unlock_page (f);
 
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "unlock");
-  gtk_editable_set_text (template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), account);
-  gtk_editable_set_text (template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), passphrase);
+  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), account);
+  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), passphrase);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "unlock.unlock", NULL));
   /* The passphrase leaves the entry as soon as the session has it. */
-  g_assert_cmpstr (gtk_editable_get_text (template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row")), ==, "");
+  g_assert_cmpstr (gtk_editable_get_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row")), ==, "");
   WAIT_UNTIL (!chevet_unlock_page_get_busy (page));
-  if (gtk_widget_get_visible (template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "error_label")))
+  if (gtk_widget_get_visible (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "error_label")))
     g_test_message ("unlock failed: %s", page_label_text (page, CHEVET_TYPE_UNLOCK_PAGE, "error_label"));
 }
 
@@ -387,14 +376,14 @@ search (Fixture    *f,
   ChevetPatientsPage *page = patients_page (f);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.search", NULL));
-  gtk_editable_set_text (template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "search_entry"), text);
+  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "search_entry"), text);
   wait_for_results (f, text);
 }
 
 static ChevetChartView *
 chart_view (Fixture *f)
 {
-  return template_child (f->window, CHEVET_TYPE_WINDOW, "chart_view");
+  return display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_view");
 }
 
 static ChevetChart *
@@ -465,7 +454,7 @@ static void
 activate_row (Fixture    *f,
               const char *patient_id)
 {
-  GtkWidget *list_view = template_child (patients_page (f), CHEVET_TYPE_PATIENTS_PAGE, "list_view");
+  GtkWidget *list_view = display_template_child (patients_page (f), CHEVET_TYPE_PATIENTS_PAGE, "list_view");
 
   g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", find_row (f, patient_id)));
 }
@@ -492,7 +481,7 @@ static gboolean
 action_enabled (Fixture    *f,
                 const char *name)
 {
-  AdwHeaderBar *header_bar = template_child (f->window, CHEVET_TYPE_WINDOW, "chart_header_bar");
+  AdwHeaderBar *header_bar = display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_header_bar");
   GtkWidget *button = gtk_button_new ();
   gboolean enabled;
 
@@ -538,14 +527,14 @@ static void
 test_missing_workspace (Fixture       *f,
                         gconstpointer  data)
 {
-  GtkLabel *command = template_child (f->window, CHEVET_TYPE_WINDOW, "command_label");
+  GtkLabel *command = display_template_child (f->window, CHEVET_TYPE_WINDOW, "command_label");
 
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "missing");
   g_assert_nonnull (strstr (gtk_label_get_label (command), "chevet-cli init --workspace"));
   save_screenshot_when_asked (f, ".missing.png");
 
   /* Nothing to lock yet. */
-  g_assert_false (gtk_widget_get_sensitive (template_child (patients_page (f), CHEVET_TYPE_PATIENTS_PAGE, "lock_button")));
+  g_assert_false (gtk_widget_get_sensitive (display_template_child (patients_page (f), CHEVET_TYPE_PATIENTS_PAGE, "lock_button")));
 
   /* Created meanwhile, from a terminal: Try Again finds it. */
   create_workspace (f->path, NULL);
@@ -558,7 +547,7 @@ test_wrong_passphrase (Fixture       *f,
                        gconstpointer  data)
 {
   ChevetUnlockPage *page = unlock_page (f);
-  GtkWidget *error_label = template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "error_label");
+  GtkWidget *error_label = display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "error_label");
   g_autoptr(GError) expected = NULL;
   g_autoptr(ChevetStore) store = NULL;
 
@@ -575,10 +564,10 @@ test_wrong_passphrase (Fixture       *f,
   g_assert_true (gtk_widget_get_visible (error_label));
   g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (error_label)), ==, expected->message);
   /* The account stays; the passphrase is gone and has the focus for another try. */
-  g_assert_cmpstr (gtk_editable_get_text (template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row")), ==, ACCOUNT);
-  g_assert_cmpstr (gtk_editable_get_text (template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row")), ==, "");
+  g_assert_cmpstr (gtk_editable_get_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row")), ==, ACCOUNT);
+  g_assert_cmpstr (gtk_editable_get_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row")), ==, "");
   g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (f->window)),
-                                         template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row")));
+                                         display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row")));
   /* No patient data reached the window. */
   g_assert_cmpuint (g_list_model_get_n_items (chevet_patients_page_get_model (patients_page (f))), ==, 0);
   g_assert_false (tree_shows_text (GTK_WIDGET (f->window), "Hélène"));
@@ -606,7 +595,7 @@ test_unknown_account (Fixture       *f,
   /* Then the right account opens it. */
   unlock (f, ACCOUNT, PASSPHRASE);
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "patients");
-  g_assert_false (gtk_widget_get_visible (template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "error_label")));
+  g_assert_false (gtk_widget_get_visible (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "error_label")));
 }
 
 static void
@@ -639,10 +628,10 @@ test_unlock_search_lock (Fixture       *f,
   page = patients_page (f);
   model = chevet_patients_page_get_model (page);
   wait_for_results (f, "");
-  g_assert_true (gtk_widget_get_sensitive (template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "lock_button")));
+  g_assert_true (gtk_widget_get_sensitive (display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "lock_button")));
 
   /* Header: the workspace's name and the account. */
-  title = template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "window_title");
+  title = display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "window_title");
   g_assert_cmpstr (adw_window_title_get_title (title), ==, chevet_store_get_name (store));
   g_assert_cmpstr (adw_window_title_get_subtitle (title), ==, ACCOUNT);
 
@@ -668,7 +657,7 @@ test_unlock_search_lock (Fixture       *f,
   /* Her chart, as Enter on her row opens it. */
   activate_row (f, "p1");
   wait_for_chart (f, "p1");
-  WAIT_UNTIL (g_strcmp0 (adw_window_title_get_title (template_child (f->window, CHEVET_TYPE_WINDOW, "chart_title")),
+  WAIT_UNTIL (g_strcmp0 (adw_window_title_get_title (display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_title")),
                          "DUPRÉ, Hélène") == 0);
 
   /* Lock: back to the unlock page, and not one patient string left in the window. */
@@ -679,10 +668,10 @@ test_unlock_search_lock (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (chevet_patients_page_get_rows (page)), ==, 0);
   /* The chart is gone too, and the leaflet is back on the list for the next unlock. */
   g_assert_null (shown_chart (f));
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (template_child (f->window, CHEVET_TYPE_WINDOW, "chart_stack")), ==, "empty");
-  g_assert_true (adw_leaflet_get_visible_child (template_child (f->window, CHEVET_TYPE_WINDOW, "leaflet")) ==
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_stack")), ==, "empty");
+  g_assert_true (adw_leaflet_get_visible_child (display_template_child (f->window, CHEVET_TYPE_WINDOW, "leaflet")) ==
                  GTK_WIDGET (page));
-  g_assert_cmpstr (adw_window_title_get_title (template_child (f->window, CHEVET_TYPE_WINDOW, "chart_title")), ==, "Chart");
+  g_assert_cmpstr (adw_window_title_get_title (display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_title")), ==, "Chart");
   g_assert_false (action_enabled (f, "win.print"));
   g_assert_false (action_enabled (f, "win.export-pdf"));
   drain_main_loop ();
@@ -691,7 +680,7 @@ test_unlock_search_lock (Fixture       *f,
   g_assert_false (tree_shows_text (GTK_WIDGET (f->window), "helene"));
   g_assert_false (tree_shows_text (GTK_WIDGET (f->window), "2840375123456"));
   g_assert_false (tree_shows_text (GTK_WIDGET (f->window), "Mar 1984"));
-  g_assert_false (gtk_widget_get_sensitive (template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "lock_button")));
+  g_assert_false (gtk_widget_get_sensitive (display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "lock_button")));
 
   /* And unlocking again starts afresh with everyone. */
   unlock (f, ACCOUNT, PASSPHRASE);
@@ -724,7 +713,7 @@ test_no_match (Fixture       *f,
   unlock (f, ACCOUNT, PASSPHRASE);
   wait_for_results (f, "");
   page = patients_page (f);
-  stack = template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "content_stack");
+  stack = display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "content_stack");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "list");
 
   search (f, "xyzzy");
@@ -743,7 +732,7 @@ test_empty_workspace (Fixture       *f,
 
   unlock (f, ACCOUNT, PASSPHRASE);
   wait_for_results (f, "");
-  stack = template_child (patients_page (f), CHEVET_TYPE_PATIENTS_PAGE, "content_stack");
+  stack = display_template_child (patients_page (f), CHEVET_TYPE_PATIENTS_PAGE, "content_stack");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "empty");
 }
 
@@ -761,7 +750,7 @@ test_stale_results (Fixture       *f,
   wait_for_results (f, "");
   page = patients_page (f);
   model = chevet_patients_page_get_model (page);
-  entry = template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "search_entry");
+  entry = display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "search_entry");
 
   /* search-changed fires for each; none is waited for. */
   gtk_editable_set_text (entry, "h");
@@ -816,9 +805,9 @@ static void
 test_two_panes (Fixture       *f,
                 gconstpointer  data)
 {
-  AdwLeaflet *leaflet = template_child (f->window, CHEVET_TYPE_WINDOW, "leaflet");
-  GtkStack *chart_stack = template_child (f->window, CHEVET_TYPE_WINDOW, "chart_stack");
-  AdwStatusPage *no_patient = template_child (f->window, CHEVET_TYPE_WINDOW, "no_patient_page");
+  AdwLeaflet *leaflet = display_template_child (f->window, CHEVET_TYPE_WINDOW, "leaflet");
+  GtkStack *chart_stack = display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_stack");
+  AdwStatusPage *no_patient = display_template_child (f->window, CHEVET_TYPE_WINDOW, "no_patient_page");
   ChevetPatientsPage *page = patients_page (f);
 
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1100, 720);
@@ -832,7 +821,7 @@ test_two_panes (Fixture       *f,
   g_assert_cmpstr (gtk_stack_get_visible_child_name (chart_stack), ==, "empty");
   g_assert_cmpstr (adw_status_page_get_title (no_patient), ==, "No Patient Selected");
   g_assert_nonnull (strstr (adw_status_page_get_description (no_patient), "Ctrl+F"));
-  g_assert_false (gtk_widget_get_visible (template_child (f->window, CHEVET_TYPE_WINDOW, "back_button")));
+  g_assert_false (gtk_widget_get_visible (display_template_child (f->window, CHEVET_TYPE_WINDOW, "back_button")));
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (page)), >=, 360);
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (page)), <, 480);
 
@@ -840,7 +829,7 @@ test_two_panes (Fixture       *f,
   g_assert_null (shown_chart (f));
   g_assert_false (action_enabled (f, "win.print"));
   g_assert_false (action_enabled (f, "win.export-pdf"));
-  g_assert_false (gtk_widget_get_sensitive (template_child (f->window, CHEVET_TYPE_WINDOW, "print_button")));
+  g_assert_false (gtk_widget_get_sensitive (display_template_child (f->window, CHEVET_TYPE_WINDOW, "print_button")));
   g_assert_true (action_enabled (f, "win.lock"));
 }
 
@@ -848,8 +837,8 @@ static void
 test_open_chart (Fixture       *f,
                  gconstpointer  data)
 {
-  AdwWindowTitle *title = template_child (f->window, CHEVET_TYPE_WINDOW, "chart_title");
-  GtkStack *chart_stack = template_child (f->window, CHEVET_TYPE_WINDOW, "chart_stack");
+  AdwWindowTitle *title = display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_title");
+  GtkStack *chart_stack = display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_stack");
   guint notified = 0;
 
   unlock (f, ACCOUNT, PASSPHRASE);
@@ -866,7 +855,7 @@ test_open_chart (Fixture       *f,
   g_assert_cmpstr (adw_window_title_get_title (title), ==, "MARTIN, Jean-Pierre");
   g_assert_true (action_enabled (f, "win.print"));
   g_assert_true (action_enabled (f, "win.export-pdf"));
-  g_assert_true (gtk_widget_get_sensitive (template_child (f->window, CHEVET_TYPE_WINDOW, "print_button")));
+  g_assert_true (gtk_widget_get_sensitive (display_template_child (f->window, CHEVET_TYPE_WINDOW, "print_button")));
 
   /* Alt+3 from anywhere in the window: the window's own shortcut reaches the chart. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-section", "s", "medications"));
@@ -944,9 +933,9 @@ static void
 test_folded (Fixture       *f,
              gconstpointer  data)
 {
-  AdwLeaflet *leaflet = template_child (f->window, CHEVET_TYPE_WINDOW, "leaflet");
-  GtkWidget *chart_pane = template_child (f->window, CHEVET_TYPE_WINDOW, "chart_pane");
-  GtkWidget *back_button = template_child (f->window, CHEVET_TYPE_WINDOW, "back_button");
+  AdwLeaflet *leaflet = display_template_child (f->window, CHEVET_TYPE_WINDOW, "leaflet");
+  GtkWidget *chart_pane = display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_pane");
+  GtkWidget *back_button = display_template_child (f->window, CHEVET_TYPE_WINDOW, "back_button");
 
   unlock (f, ACCOUNT, PASSPHRASE);
   wait_for_results (f, "");
@@ -1038,7 +1027,7 @@ test_recent_heading_after_open (Fixture       *f,
 {
   ChevetPatientsPage *page = patients_page (f);
   GListModel *rows = chevet_patients_page_get_rows (page);
-  GtkWidget *list_view = template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "list_view");
+  GtkWidget *list_view = display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "list_view");
   GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (list_view));
   guint total, position;
   ChevetPatientRow *heading;
@@ -1160,8 +1149,8 @@ test_lazy_list (Fixture       *f,
   /* A page asked for, then a new search before it arrives: it never lands. */
   stale = g_list_model_get_item (model, 1234);
   g_assert_false (chevet_patient_item_get_loaded (stale));
-  gtk_editable_set_text (template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "search_entry"), "a");
-  g_signal_emit_by_name (template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "search_entry"), "search-changed");
+  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "search_entry"), "a");
+  g_signal_emit_by_name (display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "search_entry"), "search-changed");
   wait_for_results (f, "a");
   while (chevet_session_has_pending (f->session))
     g_main_context_iteration (NULL, TRUE);
@@ -1210,9 +1199,9 @@ test_recent_first (Fixture       *f,
   g_assert_nonnull (strstr (page_label_text (page, CHEVET_TYPE_PATIENTS_PAGE, "count_label"), "5 patients"));
 
   /* A heading opens nothing. */
-  gtk_widget_activate_action (template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "list_view"),
+  gtk_widget_activate_action (display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "list_view"),
                               "list.activate-item", "u", 0);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (template_child (f->window, CHEVET_TYPE_WINDOW, "chart_stack")), ==, "empty");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_stack")), ==, "empty");
 
   /* Searching: only the matches. */
   search (f, "zoe");
@@ -1276,8 +1265,8 @@ test_never_synced (Fixture       *f,
                    gconstpointer  data)
 {
   ChevetPatientsPage *page = patients_page (f);
-  GtkLabel *sync_label = template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "sync_label");
-  GtkWidget *offline_box = template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "offline_box");
+  GtkLabel *sync_label = display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "sync_label");
+  GtkWidget *offline_box = display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "offline_box");
   g_autoptr(TestNetworkMonitor) monitor = g_object_new (TEST_TYPE_NETWORK_MONITOR, NULL);
 
   chevet_patients_page_set_network_monitor (page, G_NETWORK_MONITOR (monitor));
@@ -1306,7 +1295,7 @@ static void
 test_synced (Fixture       *f,
              gconstpointer  data)
 {
-  GtkLabel *sync_label = template_child (patients_page (f), CHEVET_TYPE_PATIENTS_PAGE, "sync_label");
+  GtkLabel *sync_label = display_template_child (patients_page (f), CHEVET_TYPE_PATIENTS_PAGE, "sync_label");
 
   unlock (f, ACCOUNT, PASSPHRASE);
   wait_for_results (f, "");
@@ -1321,10 +1310,10 @@ test_preferences (Fixture       *f,
                   gconstpointer  data)
 {
   GtkWidget *preferences = g_object_ref (chevet_preferences_window_new (GTK_WINDOW (f->window), f->settings));
-  AdwComboRow *style_row = template_child (preferences, CHEVET_TYPE_PREFERENCES_WINDOW, "style_row");
-  AdwActionRow *auto_lock_row = template_child (preferences, CHEVET_TYPE_PREFERENCES_WINDOW, "auto_lock_row");
-  GtkAdjustment *auto_lock = template_child (preferences, CHEVET_TYPE_PREFERENCES_WINDOW, "auto_lock_adjustment");
-  GtkAdjustment *recent = template_child (preferences, CHEVET_TYPE_PREFERENCES_WINDOW, "recent_adjustment");
+  AdwComboRow *style_row = display_template_child (preferences, CHEVET_TYPE_PREFERENCES_WINDOW, "style_row");
+  AdwActionRow *auto_lock_row = display_template_child (preferences, CHEVET_TYPE_PREFERENCES_WINDOW, "auto_lock_row");
+  GtkAdjustment *auto_lock = display_template_child (preferences, CHEVET_TYPE_PREFERENCES_WINDOW, "auto_lock_adjustment");
+  GtkAdjustment *recent = display_template_child (preferences, CHEVET_TYPE_PREFERENCES_WINDOW, "recent_adjustment");
 
   gtk_window_present (GTK_WINDOW (preferences));
   drain_main_loop ();
@@ -1386,8 +1375,8 @@ test_keyboard (Fixture       *f,
                gconstpointer  data)
 {
   ChevetPatientsPage *page = patients_page (f);
-  GtkWidget *entry = template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "search_entry");
-  GtkWidget *list_view = template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "list_view");
+  GtkWidget *entry = display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "search_entry");
+  GtkWidget *list_view = display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "list_view");
   GtkEventController *keys = find_key_controller (entry);
   gboolean handled = FALSE;
   GtkWidget *focus;
@@ -1398,7 +1387,7 @@ test_keyboard (Fixture       *f,
   WAIT_UNTIL (tree_shows_text (GTK_WIDGET (f->window), "DUPRÉ, Hélène"));
 
   /* Ctrl+F: the search entry. */
-  gtk_widget_grab_focus (template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "lock_button"));
+  gtk_widget_grab_focus (display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "lock_button"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.search", NULL));
   g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (f->window)), entry));
 
@@ -1413,19 +1402,19 @@ test_keyboard (Fixture       *f,
 
   /* Enter on it (the list view's activation) opens that patient. */
   g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", 0));
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (template_child (f->window, CHEVET_TYPE_WINDOW, "chart_stack")), ==, "chart");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_stack")), ==, "chart");
   wait_for_chart (f, "p1");
 
   /* Accessible names. */
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, "Search patients");
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (list_view), GTK_ACCESSIBLE_PROPERTY_LABEL, "Patients");
-  gtk_test_accessible_assert_property (template_child (f->window, CHEVET_TYPE_WINDOW, "chart_pane"),
+  gtk_test_accessible_assert_property (display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_pane"),
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, "Chart");
-  gtk_test_accessible_assert_property (template_child (f->window, CHEVET_TYPE_WINDOW, "print_button"),
+  gtk_test_accessible_assert_property (display_template_child (f->window, CHEVET_TYPE_WINDOW, "print_button"),
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, "Print the chart summary");
-  gtk_test_accessible_assert_property (template_child (f->window, CHEVET_TYPE_WINDOW, "back_button"),
+  gtk_test_accessible_assert_property (display_template_child (f->window, CHEVET_TYPE_WINDOW, "back_button"),
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, "Back to the patient list");
-  gtk_test_accessible_assert_property (template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "lock_button"),
+  gtk_test_accessible_assert_property (display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "lock_button"),
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, "Lock the workspace");
 
   /* Ctrl+L. */
@@ -1558,8 +1547,8 @@ save_screenshot_when_asked (Fixture    *f,
     return;
   path = g_strconcat (file, suffix, NULL);
   /* The page and pane shown, not a frame of the way there. */
-  WAIT_UNTIL (!gtk_stack_get_transition_running (template_child (f->window, CHEVET_TYPE_WINDOW, "stack")) &&
-              !adw_leaflet_get_child_transition_running (template_child (f->window, CHEVET_TYPE_WINDOW, "leaflet")));
+  WAIT_UNTIL (!gtk_stack_get_transition_running (display_template_child (f->window, CHEVET_TYPE_WINDOW, "stack")) &&
+              !adw_leaflet_get_child_transition_running (display_template_child (f->window, CHEVET_TYPE_WINDOW, "leaflet")));
   clock = gtk_widget_get_frame_clock (GTK_WIDGET (f->window));
   handler = g_signal_connect (clock, "after-paint", G_CALLBACK (frame_drawn), &frames);
   WAIT_UNTIL (frames >= 2);
@@ -1645,7 +1634,7 @@ test_screenshot (Fixture       *f,
             }
         }
     }
-  WAIT_UNTIL (!gtk_stack_get_transition_running (template_child (f->window, CHEVET_TYPE_WINDOW, "stack")));
+  WAIT_UNTIL (!gtk_stack_get_transition_running (display_template_child (f->window, CHEVET_TYPE_WINDOW, "stack")));
   frames = 0;
   WAIT_UNTIL (frames >= 3);
   save_screenshot (GTK_WIDGET (f->window), file);
