@@ -1331,27 +1331,45 @@ parent_window (ChevetChartView *self)
   return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
 }
 
+typedef GtkWidget *(*EntryDialogNew) (GtkWindow     *parent,
+                                      ChevetSession *session,
+                                      const char    *patient_id,
+                                      GPtrArray     *encounters);
+
+/* Presents the chart's note or vitals dialog (@slot), made with @new_dialog if none is
+ * open; @on_saved follows its "saved". */
+static void
+present_entry_dialog (ChevetChartView *self,
+                      gpointer        *slot,
+                      EntryDialogNew   new_dialog,
+                      GCallback        on_saved)
+{
+  GtkWidget *dialog;
+
+  if (self->chart == NULL || self->session == NULL || !chevet_session_get_unlocked (self->session))
+    return;
+  if (*slot != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (*slot));
+      return;
+    }
+  dialog = new_dialog (parent_window (self), self->session,
+                       chevet_patient_get_id (self->chart->patient), self->chart->encounters);
+  *slot = dialog;
+  g_signal_connect_object (dialog, "saved", on_saved, self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dialog, "destroy", G_CALLBACK (on_dialog_destroy), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 add_note_action (GtkWidget  *widget,
                  const char *action_name,
                  GVariant   *parameter)
 {
   ChevetChartView *self = CHEVET_CHART_VIEW (widget);
-  GtkWidget *dialog;
 
-  if (self->chart == NULL || self->session == NULL || !chevet_session_get_unlocked (self->session))
-    return;
-  if (self->note_dialog != NULL)
-    {
-      gtk_window_present (GTK_WINDOW (self->note_dialog));
-      return;
-    }
-  dialog = chevet_note_dialog_new (parent_window (self), self->session,
-                                   chevet_patient_get_id (self->chart->patient), self->chart->encounters);
-  self->note_dialog = CHEVET_NOTE_DIALOG (dialog);
-  g_signal_connect_object (dialog, "saved", G_CALLBACK (on_note_saved), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (dialog, "destroy", G_CALLBACK (on_dialog_destroy), self, G_CONNECT_SWAPPED);
-  gtk_window_present (GTK_WINDOW (dialog));
+  present_entry_dialog (self, (gpointer *) &self->note_dialog, chevet_note_dialog_new,
+                        G_CALLBACK (on_note_saved));
 }
 
 static void
@@ -1360,21 +1378,9 @@ add_vitals_action (GtkWidget  *widget,
                    GVariant   *parameter)
 {
   ChevetChartView *self = CHEVET_CHART_VIEW (widget);
-  GtkWidget *dialog;
 
-  if (self->chart == NULL || self->session == NULL || !chevet_session_get_unlocked (self->session))
-    return;
-  if (self->vitals_dialog != NULL)
-    {
-      gtk_window_present (GTK_WINDOW (self->vitals_dialog));
-      return;
-    }
-  dialog = chevet_vitals_dialog_new (parent_window (self), self->session,
-                                     chevet_patient_get_id (self->chart->patient), self->chart->encounters);
-  self->vitals_dialog = CHEVET_VITALS_DIALOG (dialog);
-  g_signal_connect_object (dialog, "saved", G_CALLBACK (on_vitals_saved), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (dialog, "destroy", G_CALLBACK (on_dialog_destroy), self, G_CONNECT_SWAPPED);
-  gtk_window_present (GTK_WINDOW (dialog));
+  present_entry_dialog (self, (gpointer *) &self->vitals_dialog, chevet_vitals_dialog_new,
+                        G_CALLBACK (on_vitals_saved));
 }
 
 /* Wipes and destroys the note and vitals dialogs, if open. */
