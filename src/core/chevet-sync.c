@@ -1198,13 +1198,24 @@ task_start (Run         *run,
   return TRUE;
 }
 
-/* Every page of one search, from @first_url or where a stopped run left it. */
+/* Writes one page (in one transaction with the task's cursor) and gives the next URL. */
+typedef gboolean (*CommitPage) (Run         *run,
+                                const char  *task,
+                                Reply       *reply,
+                                const char  *where,
+                                gpointer     data,
+                                char       **next_out,
+                                GError     **error);
+
+/* Every page of one search or history, from @first_url or where a stopped run left it,
+ * each written by @commit_fn. A saved page link the server no longer knows starts it again. */
 static gboolean
-pull_task (Run         *run,
-           const char  *task,
-           const char  *first_url,
-           gboolean     track_new_patients,
-           GError     **error)
+follow_pages (Run         *run,
+              const char  *task,
+              const char  *first_url,
+              CommitPage   commit_fn,
+              gpointer     data,
+              GError     **error)
 {
   g_autofree char *url = NULL;
   g_autofree char *where = url_path (first_url);
@@ -1229,7 +1240,6 @@ pull_task (Run         *run,
         return FALSE;
       if (resumed && reply->status >= 400 && reply->status < 500)
         {
-          /* a saved page link the server no longer knows: start the search again */
           g_debug ("saved page of %s refused (%u); starting it again", where, reply->status);
           g_free (url);
           url = g_strdup (first_url);
@@ -1243,12 +1253,36 @@ pull_task (Run         *run,
                        _("The server %s failed (HTTP %u at %s)"), run->host, reply->status, where);
           return FALSE;
         }
-      if (!commit_page (run, task, reply, where, track_new_patients, &next, error))
+      if (!commit_fn (run, task, reply, where, data, &next, error))
         return FALSE;
       g_free (url);
       url = g_steal_pointer (&next);
     }
   return TRUE;
+}
+
+static gboolean
+commit_search_page (Run         *run,
+                    const char  *task,
+                    Reply       *reply,
+                    const char  *where,
+                    gpointer     data,
+                    char       **next_out,
+                    GError     **error)
+{
+  return commit_page (run, task, reply, where, GPOINTER_TO_INT (data), next_out, error);
+}
+
+/* Every page of one search. */
+static gboolean
+pull_task (Run         *run,
+           const char  *task,
+           const char  *first_url,
+           gboolean     track_new_patients,
+           GError     **error)
+{
+  return follow_pages (run, task, first_url, commit_search_page,
+                       GINT_TO_POINTER (track_new_patients), error);
 }
 
 /* Bundle.total of Type?params&_summary=count, or -1. A @trial (the server does not list
@@ -1476,53 +1510,25 @@ commit_history_page (Run         *run,
 }
 
 static gboolean
+commit_history_page_cb (Run         *run,
+                        const char  *task,
+                        Reply       *reply,
+                        const char  *where,
+                        gpointer     data,
+                        char       **next_out,
+                        GError     **error)
+{
+  return commit_history_page (run, task, reply, where, data, next_out, error);
+}
+
+static gboolean
 pull_history (Run         *run,
               const char  *task,
               const char  *first_url,
               GHashTable  *types,
               GError     **error)
 {
-  g_autofree char *url = NULL;
-  g_autofree char *where = url_path (first_url);
-  gboolean resumed;
-
-  if (!task_start (run, task, first_url, &url, &resumed))
-    return TRUE;
-  while (url != NULL)
-    {
-      g_autoptr(Reply) reply = NULL;
-      g_autofree char *next = NULL;
-
-      if (!same_origin (run, url))
-        {
-          g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_INVALID_DATA,
-                       _("The server sent invalid data: the next page of %s is on another server"),
-                       where);
-          return FALSE;
-        }
-      reply = http_get (run, url, NULL, error);
-      if (reply == NULL)
-        return FALSE;
-      if (resumed && reply->status >= 400 && reply->status < 500)
-        {
-          g_free (url);
-          url = g_strdup (first_url);
-          resumed = FALSE;
-          continue;
-        }
-      resumed = FALSE;
-      if (reply->status != 200)
-        {
-          g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_SERVER,
-                       _("The server %s failed (HTTP %u at %s)"), run->host, reply->status, where);
-          return FALSE;
-        }
-      if (!commit_history_page (run, task, reply, where, types, &next, error))
-        return FALSE;
-      g_free (url);
-      url = g_steal_pointer (&next);
-    }
-  return TRUE;
+  return follow_pages (run, task, first_url, commit_history_page_cb, types, error);
 }
 
 /* Deletions since the oldest cursor (or since this run started, on a first sync, which
