@@ -623,26 +623,23 @@ chevet_audit_report_describe (const ChevetAuditReport *report)
     case CHEVET_AUDIT_INTACT:
       if (report->n_entries == 0)
         return g_strdup (_("The audit trail is intact: it has no entries"));
-      return g_strdup_printf (_("The audit trail is intact: %" G_GUINT64_FORMAT " entries, "
-                                "%" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ", last hash %s"),
-                              report->n_entries, report->first_seq, report->last_seq,
+      return g_strdup_printf (_("The audit trail is intact: %llu entries, %lld to %lld, last hash %s"),
+                              (unsigned long long) report->n_entries, (long long) report->first_seq,
+                              (long long) report->last_seq,
                               report->head_hash);
     case CHEVET_AUDIT_BAD_HASH:
-      return g_strdup_printf (_("The audit trail is broken at entry %" G_GINT64_FORMAT
-                                ": it does not match its hash (edited, moved or inserted)"),
-                              report->bad_seq);
+      return g_strdup_printf (_("The audit trail is broken at entry %lld: it does not match its hash "
+                                "(edited, moved or inserted)"), (long long) report->bad_seq);
     case CHEVET_AUDIT_BAD_LINK:
-      return g_strdup_printf (_("The audit trail is broken at entry %" G_GINT64_FORMAT
-                                ": it does not follow the entry before it (an entry was "
-                                "inserted, removed or rewritten before it)"),
-                              report->bad_seq);
+      return g_strdup_printf (_("The audit trail is broken at entry %lld: it does not follow the entry "
+                                "before it (an entry was inserted, removed or rewritten before it)"),
+                              (long long) report->bad_seq);
     case CHEVET_AUDIT_MISSING:
-      return g_strdup_printf (_("The audit trail is broken at entry %" G_GINT64_FORMAT
-                                ": it is missing (deleted)"), report->bad_seq);
+      return g_strdup_printf (_("The audit trail is broken at entry %lld: it is missing (deleted)"),
+                              (long long) report->bad_seq);
     case CHEVET_AUDIT_TRUNCATED:
-      return g_strdup_printf (_("The audit trail is broken at entry %" G_GINT64_FORMAT
-                                ": it and the entries after it are missing (deleted)"),
-                              report->bad_seq);
+      return g_strdup_printf (_("The audit trail is broken at entry %lld: it and the entries after it "
+                                "are missing (deleted)"), (long long) report->bad_seq);
     default:
       g_return_val_if_reached (NULL);
     }
