@@ -268,6 +268,13 @@ unlock_work (ChevetSession *self,
       g_object_unref (store);
       return;
     }
+  /* Entries past the retention go at unlock (cheap when there are none). */
+  if (!chevet_audit_prune (store, NULL, NULL, &local))
+    {
+      g_message ("The audit trail could not be pruned: %s code %d",
+                 g_quark_to_string (local->domain), local->code);
+      g_clear_error (&local);
+    }
   /* The sync engine's own connection, from the key already unwrapped. Without it the
    * workstation still works; it just cannot sync. */
   sync_store = chevet_store_open_another (store, &local);
