@@ -12,6 +12,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "chevet-store-private.h"
+
 /* Each unlock costs a deliberate Argon2id derivation (~0.5 s): the tests share one
  * workspace, built once, and open it only as often as what they prove requires. */
 
@@ -331,7 +333,7 @@ ensure_clinic (void)
 
 static const char * const command_names[] = {
   "init", "import", "generate", "patients", "chart", "stats", "account", "server", "outbox",
-  "note", "vitals", NULL
+  "note", "vitals", "audit", NULL
 };
 
 static void
@@ -880,6 +882,91 @@ test_note_and_vitals (void)
   g_assert_nonnull (strstr (r->out, "34.2 °C  (waiting to be sent)"));
 }
 
+
+/* The audit trail through the CLI: chart and search recorded (never the search text),
+ * a wrong passphrase recorded at the next unlock, FHIR export, verify intact then broken. */
+static void
+test_audit_verify_and_export (void)
+{
+  Clinic *c;
+  g_autoptr(CliResult) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autofree char *export = NULL;
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  gboolean seen_chart = FALSE, seen_query = FALSE, seen_failed = FALSE;
+  guint i;
+
+  if (!have_cli ())
+    return;
+  c = ensure_clinic ();
+  export = g_build_filename (shared_dir, "audit.ndjson", NULL);
+
+  r = run_cli ("patients", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, "--search", c->query, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_clear_pointer (&r, cli_result_free);
+  r = run_cli ("chart", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, c->patient_id, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_clear_pointer (&r, cli_result_free);
+  r = run_cli ("stats", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->wrong_file, NULL);
+  g_assert_cmpint (r->status, ==, 1);
+  g_clear_pointer (&r, cli_result_free);
+
+  r = run_cli ("audit", "verify", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_nonnull (strstr (r->out, "intact"));
+  g_clear_pointer (&r, cli_result_free);
+
+  r = run_cli ("audit", "export", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, "--output", export, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_nonnull (strstr (r->err, "audit events written"));
+  g_clear_pointer (&r, cli_result_free);
+  g_assert_true (g_file_get_contents (export, &contents, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (contains_casefold (contents, c->query));
+  g_assert_false (contains_casefold (contents, c->family));
+  lines = g_strsplit (contents, "\n", -1);
+  for (i = 0; lines[i] != NULL && *lines[i] != '\0'; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *o;
+      const char *code;
+
+      json_parser_load_from_data (parser, lines[i], -1, &error);
+      g_assert_no_error (error);
+      o = json_node_get_object (json_parser_get_root (parser));
+      g_assert_cmpstr (json_object_get_string_member (o, "resourceType"), ==, "AuditEvent");
+      code = json_object_get_string_member (json_object_get_object_member (o, "type"), "code");
+      if (g_str_equal (code, "110110") && strstr (lines[i], c->patient_id) != NULL)
+        seen_chart = TRUE;
+      if (g_str_equal (code, "110112"))
+        seen_query = TRUE;
+      if (g_str_equal (code, "110114") && g_str_equal (json_object_get_string_member (o, "outcome"), "4"))
+        seen_failed = TRUE;
+    }
+  g_assert_true (seen_chart);
+  g_assert_true (seen_query);
+  g_assert_true (seen_failed);
+
+  /* Someone edits entry 2 with sqlite3 and the key: verify names it and exits 8. */
+  store = chevet_store_open (c->workspace, "admin", ADMIN_PASSPHRASE, &error);
+  g_assert_no_error (error);
+  g_assert_true (chevet_store_exec (store, "DROP TRIGGER audit_no_update;"
+                                           "UPDATE audit SET account = 'nobody' WHERE seq = 2", &error));
+  g_assert_no_error (error);
+  g_clear_object (&store);
+  r = run_cli ("audit", "verify", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, NULL);
+  g_assert_cmpint (r->status, ==, 8);
+  g_assert_nonnull (strstr (r->err, "broken at entry 2:"));
+}
+
 static void
 remove_tree (GFile *file)
 {
@@ -929,6 +1016,8 @@ main (int    argc,
   /* After the tests that compare "stats" with the import: these add resources. */
   g_test_add_func ("/cli/server/set-show-secrets-hidden-errors-name-field", test_server_set_and_show);
   g_test_add_func ("/cli/note-and-vitals/saved-listed-pending-in-chart", test_note_and_vitals);
+  /* Last: it breaks the shared workspace's audit trail on purpose. */
+  g_test_add_func ("/cli/audit/verify-export-and-tampering", test_audit_verify_and_export);
 
   status = g_test_run ();
 

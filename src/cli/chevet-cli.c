@@ -20,6 +20,7 @@
 #include <glib/gstdio.h>
 #include <sodium.h>
 
+#include "chevet-audit.h"
 #include "chevet-chart.h"
 #include "chevet-cli-passphrase.h"
 #include "chevet-generator.h"
@@ -30,8 +31,10 @@
 #include "chevet-store.h"
 #include "chevet-sync.h"
 
-/* Exit statuses: 1 when the work failed, 2 when the command line was wrong. */
+/* Exit statuses: 1 when the work failed, 2 when the command line was wrong, 3-7 sync
+ * errors (see cmd_sync), 8 when "audit verify" found the trail broken. */
 #define EXIT_USAGE 2
+#define EXIT_AUDIT_BROKEN 8
 
 /* Progress lines on stderr at most this often, in microseconds. */
 #define PROGRESS_INTERVAL G_USEC_PER_SEC
@@ -200,7 +203,19 @@ open_workspace (ChevetCliSecret **passphrase_out,
     return NULL;
 
   store = chevet_store_open (path, opt_account, passphrase, error);
-  if (store != NULL && passphrase_out != NULL)
+  if (store == NULL)
+    {
+      /* Recorded in the audit trail at the next unlock (the database is not open). */
+      if (g_error_matches (*error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_WRONG_PASSPHRASE))
+        chevet_audit_note_failed_unlock (path, opt_account, "wrong-passphrase", NULL);
+      return NULL;
+    }
+  if (!chevet_audit_unlocked (store, error))
+    {
+      g_object_unref (store);
+      return NULL;
+    }
+  if (passphrase_out != NULL)
     *passphrase_out = g_steal_pointer (&passphrase);
 
   return store;
@@ -658,7 +673,7 @@ cmd_patients (int    argc,
     return fail (error);
 
   total = chevet_store_count_patients (store, search != NULL ? search : "", &error);
-  if (total < 0)
+  if (total < 0 || !chevet_audit_searched (store, total, &error))
     return fail (error);
 
   for (i = 0; i < patients->len; i++)
@@ -713,6 +728,9 @@ cmd_chart (int    argc,
 
   chart = chevet_store_read_chart (store, argv[1], &error);
   if (chart == NULL && error != NULL)
+    return fail (error);
+  if (chart != NULL && chart->patient != NULL &&
+      !chevet_audit_append (store, CHEVET_AUDIT_CHART_OPEN, argv[1], CHEVET_AUDIT_SUCCESS, NULL, &error))
     return fail (error);
   if (chart == NULL || chart->patient == NULL)
     {
@@ -1614,6 +1632,247 @@ cmd_account (int    argc,
                    FALSE, argc, argv);
 }
 
+/* audit */
+
+static int
+cmd_audit_verify (int    argc,
+                  char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  ChevetAuditReport report;
+
+  context = command_context_new (NULL,
+                                 _("Check the audit trail’s hash chain: every entry, from the "
+                                   "first kept to the last. Exits 0 when it is intact, 8 naming "
+                                   "the first bad entry when it is not."));
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error (_("audit verify takes no arguments"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+  if (!chevet_audit_verify (store, &report, &error))
+    return fail (error);
+  text = chevet_audit_report_describe (&report);
+  if (report.problem != CHEVET_AUDIT_INTACT)
+    {
+      print_error (text);
+      return EXIT_AUDIT_BROKEN;
+    }
+  g_print ("%s\n", text);
+  return EXIT_SUCCESS;
+}
+
+typedef struct
+{
+  guint64 n;
+} ListData;
+
+static gboolean
+print_entry (const ChevetAuditEntry  *entry,
+             gpointer                 user_data,
+             GError                 **error)
+{
+  ListData *data = user_data;
+
+  printf ("%" G_GINT64_FORMAT "\t", entry->seq);
+  print_field (entry->time);
+  putchar ('\t');
+  print_field (entry->account);
+  putchar ('\t');
+  print_field (entry->action);
+  putchar ('\t');
+  print_field (entry->patient != NULL ? entry->patient : "-");
+  putchar ('\t');
+  print_field (entry->outcome);
+  putchar ('\t');
+  print_field (entry->detail != NULL ? entry->detail : "-");
+  putchar ('\n');
+  data->n++;
+  return TRUE;
+}
+
+static int
+cmd_audit_list (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *after_text = NULL;
+  g_autofree char *limit_text = NULL;
+  guint64 after = 0, limit = 0;
+  ListData data = { 0 };
+  const GOptionEntry entries[] = {
+    { "after", 0, 0, G_OPTION_ARG_STRING, &after_text,
+      N_("Only the entries after entry number SEQ"), N_("SEQ") },
+    { "limit", 'l', 0, G_OPTION_ARG_STRING, &limit_text,
+      N_("At most N entries (default: all)"), N_("N") },
+    { NULL }
+  };
+
+  context = command_context_new (NULL,
+                                 _("List the audit trail, oldest first, one entry a line: "
+                                   "“SEQ TIME ACCOUNT ACTION PATIENT OUTCOME DETAIL”, separated "
+                                   "by tabs, “-” for none."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error (_("audit list takes no arguments"));
+  if ((after_text != NULL && !parse_unsigned ("--after", after_text, 0, G_MAXINT64, &after)) ||
+      (limit_text != NULL && !parse_unsigned ("--limit", limit_text, 0, G_MAXINT64, &limit)))
+    return EXIT_USAGE;
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+  if (!chevet_audit_foreach (store, (gint64) after, limit, print_entry, &data, &error))
+    return fail (error);
+  fflush (stdout);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_audit_export (int    argc,
+                  char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOutputStream) out = NULL;
+  g_autoptr(GOutputStream) buffered = NULL;
+  g_autofree char *output = NULL;
+  guint64 n = 0;
+  const GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+      N_("Write to FILE (created with mode 0600) instead of standard output"), N_("FILE") },
+    { NULL }
+  };
+
+  context = command_context_new (NULL,
+                                 _("Write the audit trail as FHIR R4 AuditEvent resources, one "
+                                   "JSON object a line (NDJSON). The export is itself recorded."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error (_("audit export takes no arguments; name the file with --output"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+  if (output != NULL && !g_str_equal (output, "-"))
+    {
+      int fd = g_open (output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+      if (fd < 0)
+        {
+          int saved_errno = errno;
+          g_autofree char *display = g_filename_display_name (output);
+          g_autofree char *message = g_strdup_printf (_("Could not write “%s”: %s"), display,
+                                                      g_strerror (saved_errno));
+
+          print_error (message);
+          return EXIT_FAILURE;
+        }
+      out = g_unix_output_stream_new (fd, TRUE);
+    }
+  else
+    out = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
+  buffered = g_buffered_output_stream_new_sized (out, 1 << 16);
+  if (!chevet_audit_export_fhir (store, buffered, &n, NULL, &error) ||
+      !g_output_stream_close (buffered, NULL, &error))
+    return fail (error);
+  g_printerr (g_dngettext (GETTEXT_PACKAGE, "%llu audit event written\n", "%llu audit events written\n",
+                           (unsigned long) MIN (n, G_MAXLONG)), (unsigned long long) n);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_audit_prune (int    argc,
+                 char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) before = NULL;
+  g_autofree char *before_text = NULL;
+  g_autofree char *retention_text = NULL;
+  guint64 days = 0, n = 0;
+  const GOptionEntry entries[] = {
+    { "retention-days", 0, 0, G_OPTION_ARG_STRING, &retention_text,
+      N_("Keep DAYS days from now on (saved in the workspace; default 365)"), N_("DAYS") },
+    { "before", 0, 0, G_OPTION_ARG_STRING, &before_text,
+      N_("Remove the entries recorded before TIME (ISO 8601, e.g. 2026-01-01T00:00:00Z) "
+         "instead of those past the retention"), N_("TIME") },
+    { NULL }
+  };
+
+  context = command_context_new (NULL,
+                                 _("Remove the oldest audit entries, past the retention (12 months "
+                                   "unless set). The chain stays verifiable: it then starts from "
+                                   "the last entry removed."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error (_("audit prune takes no arguments"));
+  if (retention_text != NULL && !parse_unsigned ("--retention-days", retention_text, 1, 36600, &days))
+    return EXIT_USAGE;
+  if (before_text != NULL && (before = g_date_time_new_from_iso8601 (before_text, NULL)) == NULL)
+    return usage_error (_("--before takes an ISO 8601 time with a time zone, e.g. 2026-01-01T00:00:00Z"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+  if (days > 0 && !chevet_audit_set_retention_days (store, (guint) days, &error))
+    return fail (error);
+  if (!chevet_audit_prune (store, before, &n, &error))
+    return fail (error);
+  g_print (g_dngettext (GETTEXT_PACKAGE, "%llu audit entry removed; retention %u days\n",
+                        "%llu audit entries removed; retention %u days\n",
+                        (unsigned long) MIN (n, G_MAXLONG)),
+           (unsigned long long) n, chevet_audit_get_retention_days (store));
+  return EXIT_SUCCESS;
+}
+
+static const CliCommand audit_commands[] = {
+  { "verify", N_("Check the hash chain; name the first bad entry"), cmd_audit_verify },
+  { "list", N_("List the entries"), cmd_audit_list },
+  { "export", N_("Write FHIR AuditEvent NDJSON"), cmd_audit_export },
+  { "prune", N_("Remove entries past the retention"), cmd_audit_prune },
+  { NULL }
+};
+
+static int
+cmd_audit (int    argc,
+           char **argv)
+{
+  return dispatch (audit_commands,
+                   _("The workspace’s audit trail: who unlocked, opened which chart, searched, "
+                     "printed, synced, when. Entries are chained by hashes, so an edited, "
+                     "removed, inserted or reordered entry is found by “verify”."),
+                   FALSE, argc, argv);
+}
+
 static const CliCommand commands[] = {
   { "init", N_("Create an encrypted workspace"), cmd_init },
   { "import", N_("Import FHIR R4 Bundles, resources or NDJSON files"), cmd_import },
@@ -1627,6 +1886,7 @@ static const CliCommand commands[] = {
   { "note", N_("Write a progress note in a chart"), cmd_note },
   { "vitals", N_("Record vital signs in a chart"), cmd_vitals },
   { "sync", N_("Sync the workspace with its FHIR server and send the outbox"), cmd_sync },
+  { "audit", N_("Verify, list, export or prune the audit trail"), cmd_audit },
   { NULL }
 };
 

@@ -641,12 +641,36 @@ static const char schema_v5[] =
   "CREATE TRIGGER IF NOT EXISTS patients_serial_delete AFTER DELETE ON patients BEGIN"
   "  UPDATE meta SET value = value + 1 WHERE key = 'patients-serial'; END;";
 
+/* The audit trail (chevet-audit.c): append-only for the program. UPDATE is refused;
+ * DELETE only of entries at or below the prune anchor (set first in a prune's
+ * transaction); INSERT only right after the last entry. Every insert moves the head kept
+ * in meta, so entries removed at the end are noticed. "IF NOT EXISTS": tests bring older
+ * schemas back by lowering user_version. */
+static const char schema_v6[] =
+  "CREATE TABLE IF NOT EXISTS audit ("
+  "  seq INTEGER PRIMARY KEY,"
+  "  time TEXT NOT NULL, account TEXT NOT NULL, action TEXT NOT NULL, patient TEXT,"
+  "  outcome TEXT NOT NULL CHECK (outcome IN ('success', 'failure', 'denied')),"
+  "  detail TEXT, prev_hash BLOB NOT NULL, hash BLOB NOT NULL);"
+  "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN"
+  "  SELECT RAISE (ABORT, 'audit entries cannot be changed'); END;"
+  "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
+  "  WHEN OLD.seq > coalesce ((SELECT CAST (value AS INTEGER) FROM meta WHERE key = 'audit.anchor-seq'), 0)"
+  "  BEGIN SELECT RAISE (ABORT, 'audit entries cannot be deleted'); END;"
+  "CREATE TRIGGER IF NOT EXISTS audit_append_only BEFORE INSERT ON audit"
+  "  WHEN NEW.seq IS NOT coalesce ((SELECT max (seq) FROM audit),"
+  "    (SELECT CAST (value AS INTEGER) FROM meta WHERE key = 'audit.anchor-seq'), 0) + 1"
+  "  BEGIN SELECT RAISE (ABORT, 'audit entries are appended at the end'); END;"
+  "CREATE TRIGGER IF NOT EXISTS audit_head AFTER INSERT ON audit BEGIN"
+  "  INSERT OR REPLACE INTO meta (key, value) VALUES ('audit.head', NEW.seq || ' ' || lower (hex (NEW.hash))); END;";
+
 static const Migration migrations[] = {
   { 1, schema_v1 },
   { 2, schema_v2 },
   { 3, schema_v3 },
   { 4, schema_v4 },
   { 5, schema_v5 },
+  { 6, schema_v6 },
 };
 
 static gboolean

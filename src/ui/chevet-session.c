@@ -30,6 +30,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "chevet-audit.h"
 #include "chevet-chart.h"
 #include "chevet-outbox.h"
 #include "chevet-server-settings.h"
@@ -164,13 +165,27 @@ session_push (ChevetSession *self,
 
 /* close */
 
+/* Records "lock" (or, from finalize, the workstation quitting unlocked) and closes. */
+static void
+close_store (ChevetSession *self,
+             const char    *detail)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->store == NULL)
+    return;
+  if (!chevet_audit_append (self->store, CHEVET_AUDIT_LOCK, NULL, CHEVET_AUDIT_SUCCESS, detail, &error))
+    g_message ("The lock could not be recorded in the audit trail: %s code %d",
+               g_quark_to_string (error->domain), error->code);
+  g_debug ("closing the workspace");
+  g_clear_object (&self->store);
+}
+
 static void
 close_work (ChevetSession *self,
             Job           *job)
 {
-  if (self->store != NULL)
-    g_debug ("closing the workspace");
-  g_clear_object (&self->store);
+  close_store (self, NULL);
 }
 
 static void
@@ -238,7 +253,28 @@ unlock_work (ChevetSession *self,
   store = chevet_store_open (self->path, data->account, data->passphrase, &job->error);
   sodium_memzero (data->passphrase, strlen (data->passphrase));
   if (store == NULL)
-    return;
+    {
+      /* The database is not open: noted beside it, recorded at the next unlock. */
+      if (g_error_matches (job->error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_WRONG_PASSPHRASE) ||
+          g_error_matches (job->error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_UNKNOWN_ACCOUNT))
+        chevet_audit_note_failed_unlock (self->path, data->account,
+                                         job->error->code == CHEVET_STORE_ERROR_WRONG_PASSPHRASE
+                                         ? "wrong-passphrase" : "unknown-account", NULL);
+      return;
+    }
+  /* No unlock without its audit entry. */
+  if (!chevet_audit_unlocked (store, &job->error))
+    {
+      g_object_unref (store);
+      return;
+    }
+  /* Entries past the retention go at unlock (cheap when there are none). */
+  if (!chevet_audit_prune (store, NULL, NULL, &local))
+    {
+      g_message ("The audit trail could not be pruned: %s code %d",
+                 g_quark_to_string (local->domain), local->code);
+      g_clear_error (&local);
+    }
   /* The sync engine's own connection, from the key already unwrapped. Without it the
    * workstation still works; it just cannot sync. */
   sync_store = chevet_store_open_another (store, &local);
@@ -518,6 +554,9 @@ search_call (ChevetStore  *store,
     total = data->offset + patients->len;
   else if ((total = chevet_store_count_patients (store, data->text, error)) < 0)
     return NULL;
+  /* One entry per search run (its first page), with the count, never the text. */
+  if (data->offset == 0 && !chevet_audit_searched (store, total, error))
+    return NULL;
 
   result = g_new0 (SearchResult, 1);
   result->patients = g_steal_pointer (&patients);
@@ -574,7 +613,8 @@ chevet_session_search_finish (ChevetSession  *self,
 
 /* Forgets the unlocked store at once for the main thread; the worker drops it after
  * whatever it is doing. Results of operations started before come back cancelled. */
-/* Opening a chart reads it and records it among the recent ones, in one job. */
+/* Opening a chart reads it, then records it among the recent ones and in the audit
+ * trail, in one transaction: no chart reaches the window without its audit entry. */
 static gpointer
 open_chart_call (ChevetStore  *store,
                  gpointer      data,
@@ -582,7 +622,7 @@ open_chart_call (ChevetStore  *store,
 {
   ChevetChart *chart = chevet_store_read_chart (store, data, error);
 
-  if (chart != NULL && !chevet_store_touch_recent (store, data, error))
+  if (chart != NULL && !chevet_audit_chart_opened (store, data, error))
     g_clear_pointer (&chart, chevet_chart_free);
   return chart;
 }
@@ -1176,7 +1216,7 @@ chevet_session_finalize (GObject *object)
 
   /* Every job holds a reference on us through its task: the queue is empty now. */
   g_thread_pool_free (self->worker, FALSE, TRUE);
-  g_clear_object (&self->store);
+  close_store (self, "quit");
   g_clear_object (&self->sync);
   g_clear_object (&self->sync_cancellable);
   g_free (self->path);

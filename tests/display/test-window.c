@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "chevet-application.h"
+#include "chevet-audit.h"
 #include "chevet-chart.h"
 #include "chevet-chart-view.h"
 #include "chevet-generator.h"
@@ -1652,6 +1653,122 @@ load_style (void)
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }
 
+/* The session records in the audit trail: a failed unlock (at the next unlock), the
+ * unlock, a search (its count, never its text), a chart opened, the lock. */
+
+static void
+on_session_unlocked (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  GError **error = user_data;
+
+  chevet_session_unlock_finish (CHEVET_SESSION (source), result, error);
+  if (*error == NULL)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "ok");  /* done marker */
+}
+
+static void
+on_session_searched (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray **out = user_data;
+
+  *out = chevet_session_search_finish (CHEVET_SESSION (source), result, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+on_session_chart (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  ChevetChart **out = user_data;
+
+  *out = chevet_session_open_chart_finish (CHEVET_SESSION (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+collect_action (const ChevetAuditEntry  *entry,
+                gpointer                 user_data,
+                GError                 **error)
+{
+  g_string_append_printf (user_data, "%s:%s:%s:%s;", entry->action, entry->outcome,
+                          entry->patient != NULL ? entry->patient : "-",
+                          entry->detail != NULL ? entry->detail : "-");
+  return TRUE;
+}
+
+static void
+unlock_session (ChevetSession *session,
+                const char    *passphrase,
+                GError       **error)
+{
+  chevet_session_unlock_async (session, "amara", passphrase, NULL, on_session_unlocked, error);
+  while (*error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+test_session_audit (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("chevet-test-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "ws", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) actions = g_string_new (NULL);
+  ChevetSession *session;
+  ChevetStore *store;
+  GPtrArray *found = NULL;
+  ChevetChart *chart = NULL;
+  ChevetAuditReport report;
+
+  store = chevet_store_create (path, "Audit", "amara", "correct horse battery", &error);
+  g_assert_no_error (error);
+  g_assert_true (chevet_store_import_data (store, patients_ndjson, -1, "p.ndjson", NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&store);
+
+  session = chevet_session_new (path);
+  unlock_session (session, "not the passphrase", &error);
+  g_assert_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_WRONG_PASSPHRASE);
+  g_clear_error (&error);
+  unlock_session (session, "correct horse battery", &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&error);
+
+  chevet_session_search_async (session, "Dupré", 0, 50, NULL, on_session_searched, &found);
+  while (found == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_ptr_array_unref (found);
+  chevet_session_open_chart_async (session, "p1", NULL, on_session_chart, &chart);
+  while (chart == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  chevet_chart_free (chart);
+
+  chevet_session_lock (session);
+  g_object_add_weak_pointer (G_OBJECT (session), (gpointer *) &session);
+  g_object_unref (session);
+  while (session != NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  store = chevet_store_open (path, "amara", "correct horse battery", &error);
+  g_assert_no_error (error);
+  g_assert_true (chevet_audit_foreach (store, 0, 0, collect_action, actions, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (actions->str, ==,
+                   "unlock-failed:denied:-:wrong-passphrase;unlock:success:-:-;"
+                   "search:success:-:results=1;chart-open:success:p1:-;lock:success:-:-;");
+  g_assert_true (chevet_audit_verify (store, &report, &error));
+  g_assert_cmpint (report.problem, ==, CHEVET_AUDIT_INTACT);
+  g_clear_object (&store);
+  remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1708,6 +1825,7 @@ main (int   argc,
   g_test_add ("/window/keyboard/search-list-open-lock", Fixture, patients_ndjson,
               fixture_setup, test_keyboard, fixture_teardown);
   g_test_add_func ("/window/shortcuts/every-shortcut-listed", test_shortcuts_window);
+  g_test_add_func ("/session/audit/unlock-search-chart-lock-recorded", test_session_audit);
   g_test_add_func ("/window/application/preferences-and-about", test_application);
   if (g_getenv ("CHEVET_SCREENSHOT") != NULL)
     g_test_add ("/window/screenshot", Fixture, NULL,

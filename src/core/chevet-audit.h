@@ -1,0 +1,150 @@
+/* chevet-audit.h: the tamper-evident audit trail inside the encrypted store
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "chevet-types.h"
+
+G_BEGIN_DECLS
+
+/* What was done. The short codes (chevet_audit_action_to_code) are what the table holds. */
+typedef enum
+{
+  CHEVET_AUDIT_UNLOCK,          /* "unlock" */
+  CHEVET_AUDIT_UNLOCK_FAILED,   /* "unlock-failed": recorded at the next unlock */
+  CHEVET_AUDIT_LOCK,            /* "lock" */
+  CHEVET_AUDIT_CHART_OPEN,      /* "chart-open" */
+  CHEVET_AUDIT_SEARCH,          /* "search": never the text searched */
+  CHEVET_AUDIT_PRINT,           /* "print" */
+  CHEVET_AUDIT_EXPORT,          /* "export" */
+  CHEVET_AUDIT_SYNC,            /* "sync" */
+  CHEVET_AUDIT_OUTBOX_SEND,     /* "outbox-send" */
+  CHEVET_AUDIT_ACCOUNT,         /* "account": an account added, removed, its passphrase changed */
+  CHEVET_AUDIT_SETTINGS,        /* "settings" */
+  CHEVET_AUDIT_BREAK_GLASS,     /* "break-glass" */
+  CHEVET_AUDIT_AUDIT_EXPORT,    /* "audit-export": the trail itself was exported */
+  CHEVET_AUDIT_AUDIT_PRUNE,     /* "audit-prune": entries past the retention were removed */
+  CHEVET_AUDIT_N_ACTIONS
+} ChevetAuditAction;
+
+typedef enum
+{
+  CHEVET_AUDIT_SUCCESS,         /* "success" */
+  CHEVET_AUDIT_FAILURE,         /* "failure": something went wrong */
+  CHEVET_AUDIT_DENIED,          /* "denied": refused (a wrong passphrase) */
+} ChevetAuditOutcome;
+
+/* What verify found; the first problem met in seq order. */
+typedef enum
+{
+  CHEVET_AUDIT_INTACT,
+  CHEVET_AUDIT_BAD_HASH,        /* the entry's fields do not give its hash: edited, moved or made up */
+  CHEVET_AUDIT_BAD_LINK,        /* its prev_hash is not the hash of the entry before it */
+  CHEVET_AUDIT_MISSING,         /* the entry with that seq is gone (deleted) */
+  CHEVET_AUDIT_TRUNCATED,       /* entries at the end are gone: the head names a later one */
+} ChevetAuditProblem;
+
+typedef struct
+{
+  ChevetAuditProblem problem;
+  gint64             bad_seq;        /* the first bad entry; 0 when intact */
+  guint64            n_entries;      /* entries read */
+  gint64             first_seq;      /* the first entry kept (after pruning), 0 if none */
+  gint64             last_seq;       /* 0 if none */
+  char               head_hash[65];  /* hex BLAKE2b-256 of the last entry (or the anchor) */
+} ChevetAuditReport;
+
+/* One entry, as read; the strings live until the callback returns. */
+typedef struct
+{
+  gint64      seq;
+  const char *time;      /* UTC, 2026-11-28T14:21:07.123Z */
+  const char *account;
+  const char *action;    /* short code */
+  const char *patient;   /* FHIR Patient id, or NULL */
+  const char *outcome;   /* success, failure, denied */
+  const char *detail;    /* counts, never a patient value nor a search text; or NULL */
+} ChevetAuditEntry;
+
+typedef gboolean (*ChevetAuditFunc) (const ChevetAuditEntry *entry,
+                                     gpointer                user_data,
+                                     GError                **error);
+
+/* The default retention, in days (12 months). */
+#define CHEVET_AUDIT_DEFAULT_RETENTION_DAYS 365
+
+const char *chevet_audit_action_to_code     (ChevetAuditAction   action);
+const char *chevet_audit_outcome_to_code    (ChevetAuditOutcome  outcome);
+
+/* Appends one entry as the store's account, now. Inside the caller's transaction when
+ * there is one (so the entry commits or rolls back with the action), else in its own.
+ * @detail must hold no patient value and never a search text. */
+gboolean    chevet_audit_append             (ChevetStore        *store,
+                                             ChevetAuditAction   action,
+                                             const char         *patient_id,
+                                             ChevetAuditOutcome  outcome,
+                                             const char         *detail,
+                                             GError            **error);
+
+/* Opening a chart: marks it recently opened and records "chart-open", one transaction. */
+gboolean    chevet_audit_chart_opened       (ChevetStore        *store,
+                                             const char         *patient_id,
+                                             GError            **error);
+
+/* A search: records its result count, never its text. */
+gboolean    chevet_audit_searched           (ChevetStore        *store,
+                                             gint64              n_results,
+                                             GError            **error);
+
+/* A failed unlock cannot be written in a database not open: it is noted in a small file
+ * of the workspace (time, reason, account) and becomes an "unlock-failed" entry at the
+ * next unlock. @reason is a short code ("wrong-passphrase", "unknown-account"). */
+gboolean    chevet_audit_note_failed_unlock (const char         *workspace_path,
+                                             const char         *account,
+                                             const char         *reason,
+                                             GError            **error);
+/* A successful unlock: the noted failures, then "unlock", in one transaction. */
+gboolean    chevet_audit_unlocked           (ChevetStore        *store,
+                                             GError            **error);
+
+/* Reads the whole chain and reports the first bad entry. FALSE only when it could not be
+ * read (@error set); a broken chain is TRUE with @report->problem set. */
+gboolean    chevet_audit_verify             (ChevetStore        *store,
+                                             ChevetAuditReport  *report,
+                                             GError            **error);
+/* A sentence for @report, for people (translated). */
+char       *chevet_audit_report_describe    (const ChevetAuditReport *report);
+
+/* Entries with seq > @after_seq in order; @limit 0 means all. */
+gboolean    chevet_audit_foreach            (ChevetStore        *store,
+                                             gint64              after_seq,
+                                             guint64             limit,
+                                             ChevetAuditFunc     func,
+                                             gpointer            user_data,
+                                             GError            **error);
+
+/* One FHIR R4 AuditEvent (JSON text, one line) for @entry. */
+char       *chevet_audit_entry_to_fhir      (const ChevetAuditEntry *entry);
+/* Every entry as FHIR AuditEvent NDJSON to @out; records "audit-export" first. */
+gboolean    chevet_audit_export_fhir        (ChevetStore        *store,
+                                             GOutputStream      *out,
+                                             guint64            *n_written,
+                                             GCancellable       *cancellable,
+                                             GError            **error);
+
+/* Retention in days, from meta "audit.retention-days" (default 365). */
+guint       chevet_audit_get_retention_days (ChevetStore        *store);
+gboolean    chevet_audit_set_retention_days (ChevetStore        *store,
+                                             guint               days,
+                                             GError            **error);
+/* Removes the oldest entries recorded before @before (UTC; NULL: now minus the
+ * retention), a prefix in seq order, keeping the hash of the last one removed as the
+ * anchor the chain now starts from; records "audit-prune" with the count. */
+gboolean    chevet_audit_prune              (ChevetStore        *store,
+                                             GDateTime          *before,
+                                             guint64            *n_removed,
+                                             GError            **error);
+
+G_END_DECLS
