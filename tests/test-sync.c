@@ -13,6 +13,7 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 
+#include "chevet-audit.h"
 #include "chevet-outbox.h"
 #include "chevet-server-settings.h"
 #include "chevet-store.h"
@@ -920,6 +921,18 @@ drop_first_post (ChevetTestServer *server,
     }
 }
 
+/* "action patient detail" lines of the audit trail ("-" for no patient). */
+static gboolean
+collect_trail (const ChevetAuditEntry *entry,
+               gpointer                user_data,
+               GError                **error)
+{
+  g_string_append_printf (user_data, "%s %s %s\n", entry->action,
+                          entry->patient != NULL ? entry->patient : "-",
+                          entry->detail != NULL ? entry->detail : "-");
+  return TRUE;
+}
+
 static void
 test_outbox_sent (Fixture *f, gconstpointer data)
 {
@@ -966,6 +979,23 @@ test_outbox_sent (Fixture *f, gconstpointer data)
                                                      chevet_outbox_item_get_local_id (item), NULL));
       g_assert_cmpuint (server_count_with_uuid (f, type, chevet_outbox_item_get_uuid (item)), ==, 1);
     }
+
+  /* The audit trail: the server settings saved, each item sent for its patient, each
+   * run with its counts; the chain intact. */
+  {
+    g_autoptr(GString) trail = g_string_new (NULL);
+    ChevetAuditReport report;
+
+    g_assert_true (chevet_audit_foreach (f->store, 0, 0, collect_trail, trail, &error));
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (trail->str, "settings - server\n"));
+    g_assert_nonnull (strstr (trail->str, "outbox-send chv-pat-000001 DocumentReference\n"));
+    g_assert_nonnull (strstr (trail->str, "outbox-send chv-pat-000001 Observation\n"));
+    g_assert_nonnull (strstr (trail->str, "sync - resources="));
+    g_assert_nonnull (strstr (trail->str, " sent=3\n"));
+    g_assert_true (chevet_audit_verify (f->store, &report, &error));
+    g_assert_cmpint (report.problem, ==, CHEVET_AUDIT_INTACT);
+  }
 }
 
 static void

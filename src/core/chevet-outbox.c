@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "chevet-fhir.h"
+#include "chevet-audit.h"
 #include "chevet-outbox.h"
 #include "chevet-store-private.h"
 
@@ -1385,6 +1386,9 @@ chevet_outbox_mark_sent (ChevetStore       *store,
       sqlite3_bind_int64 (stmt, 4, g_get_real_time ());
       ok = step_one_row (store, stmt, item, error);
     }
+  /* Sent for this patient, recorded with the change that says so. */
+  ok = ok && chevet_audit_append (store, CHEVET_AUDIT_OUTBOX_SEND, item->patient, CHEVET_AUDIT_SUCCESS,
+                                  item->type, error);
   if (!commit_or_rollback (store, ok, error))
     return FALSE;
   g_debug ("outbox item %" G_GINT64_FORMAT " sent: %s/%s", item->seq, item->type, server_id);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "chevet-fhir.h"
+#include "chevet-audit.h"
 #include "chevet-server-settings.h"
 #include "chevet-store-private.h"
 
@@ -787,7 +788,10 @@ chevet_server_settings_save (const ChevetServerSettings  *self,
     return FALSE;
   if (!chevet_store_exec (store, "BEGIN IMMEDIATE", error))
     return FALSE;
-  if (!save_rows (self, store, error) || !chevet_store_exec (store, "COMMIT", error))
+  /* Who changed the server settings, in the same transaction (never what they hold). */
+  if (!save_rows (self, store, error) ||
+      !chevet_audit_append (store, CHEVET_AUDIT_SETTINGS, NULL, CHEVET_AUDIT_SUCCESS, "server", error) ||
+      !chevet_store_exec (store, "COMMIT", error))
     {
       sqlite3_exec (chevet_store_get_db (store), "ROLLBACK", NULL, NULL, NULL);
       return FALSE;

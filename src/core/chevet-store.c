@@ -20,6 +20,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "chevet-audit.h"
 #include "chevet-fhir.h"
 #include "chevet-patient.h"
 #include "chevet-store-private.h"
@@ -1043,6 +1044,19 @@ chevet_store_get_name (ChevetStore *self)
   return self->name;
 }
 
+/* An account change in the audit trail, once the key slots are saved (they live outside
+ * the database, so the two cannot share a transaction). */
+static gboolean
+record_account_change (ChevetStore  *self,
+                       const char   *what,
+                       const char   *account,
+                       GError      **error)
+{
+  g_autofree char *detail = g_strdup_printf ("%s:%s", what, account);
+
+  return chevet_audit_append (self, CHEVET_AUDIT_ACCOUNT, NULL, CHEVET_AUDIT_SUCCESS, detail, error);
+}
+
 gboolean
 chevet_store_add_account (ChevetStore  *self,
                           const char   *account,
@@ -1069,7 +1083,7 @@ chevet_store_add_account (ChevetStore  *self,
   if (slot == NULL)
     return FALSE;
   g_ptr_array_add (ks->slots, slot);
-  return key_slots_save (ks, self->path, error);
+  return key_slots_save (ks, self->path, error) && record_account_change (self, "add", account, error);
 }
 
 gboolean
@@ -1098,7 +1112,7 @@ chevet_store_remove_account (ChevetStore  *self,
       return FALSE;
     }
   g_ptr_array_remove (ks->slots, slot);
-  return key_slots_save (ks, self->path, error);
+  return key_slots_save (ks, self->path, error) && record_account_change (self, "remove", account, error);
 }
 
 gboolean
@@ -1141,7 +1155,8 @@ chevet_store_change_passphrase (ChevetStore  *self,
   g_assert (g_ptr_array_find (ks->slots, slot, &index));
   g_ptr_array_index (ks->slots, index) = fresh;
   key_slot_free (slot);
-  return key_slots_save (ks, self->path, error);
+  return key_slots_save (ks, self->path, error) &&
+         record_account_change (self, "passphrase", self->account, error);
 }
 
 char *

@@ -24,6 +24,7 @@
 #include "chevet-outbox.h"
 #include "chevet-server-settings.h"
 #include "chevet-store-private.h"
+#include "chevet-audit.h"
 #include "chevet-sync.h"
 
 G_DEFINE_QUARK (chevet-sync-error-quark, chevet_sync_error)
@@ -2716,6 +2717,24 @@ out:
   g_debug ("run %s: %" G_GUINT64_FORMAT " resources, %u requests, %" G_GUINT64_FORMAT
            " deleted, %u sent", ok ? "done" : "stopped", run.done, self->requests,
            self->deleted, self->sent);
+  /* The run in the audit trail: counts only, and the error's code when it stopped. */
+  if (run.store != NULL)
+    {
+      g_autoptr(GError) audit_error = NULL;
+      g_autofree char *detail = NULL;
+
+      if (ok)
+        detail = g_strdup_printf ("resources=%" G_GUINT64_FORMAT " deleted=%" G_GUINT64_FORMAT " sent=%u",
+                                  run.done, self->deleted, self->sent);
+      else
+        detail = g_strdup_printf ("resources=%" G_GUINT64_FORMAT " error=%s:%d", run.done,
+                                  error != NULL && *error != NULL ? g_quark_to_string ((*error)->domain) : "none",
+                                  error != NULL && *error != NULL ? (*error)->code : 0);
+      if (!chevet_audit_append (run.store, CHEVET_AUDIT_SYNC, NULL,
+                                ok ? CHEVET_AUDIT_SUCCESS : CHEVET_AUDIT_FAILURE, detail, &audit_error))
+        g_debug ("the sync could not be recorded in the audit trail: %s code %d",
+                 g_quark_to_string (audit_error->domain), audit_error->code);
+    }
   run_clear (&run);
   return ok;
 }

@@ -582,6 +582,56 @@ audit_search_call (ChevetStore  *store,
   return NULL;
 }
 
+typedef struct
+{
+  ChevetAuditAction   action;
+  ChevetAuditOutcome  outcome;
+  char               *patient_id;
+  char               *detail;
+} RecordData;
+
+static void
+record_data_free (RecordData *data)
+{
+  g_free (data->patient_id);
+  g_free (data->detail);
+  g_free (data);
+}
+
+static gpointer
+record_call (ChevetStore  *store,
+             gpointer      user_data,
+             GError      **error)
+{
+  RecordData *data = user_data;
+  g_autoptr(GError) local = NULL;
+
+  if (!chevet_audit_append (store, data->action, data->patient_id, data->outcome, data->detail, &local))
+    g_message ("An action (%s) could not be recorded in the audit trail: %s code %d",
+               chevet_audit_action_to_code (data->action), g_quark_to_string (local->domain), local->code);
+  return NULL;
+}
+
+void
+chevet_session_record (ChevetSession      *self,
+                       ChevetAuditAction   action,
+                       const char         *patient_id,
+                       ChevetAuditOutcome  outcome,
+                       const char         *detail)
+{
+  RecordData *data;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+
+  data = g_new0 (RecordData, 1);
+  data->action = action;
+  data->outcome = outcome;
+  data->patient_id = g_strdup (patient_id);
+  data->detail = g_strdup (detail);
+  session_call (self, chevet_session_record, record_call, data, (GDestroyNotify) record_data_free,
+                NULL, NULL, NULL, NULL);
+}
+
 void
 chevet_session_search_async (ChevetSession       *self,
                              const char          *text,

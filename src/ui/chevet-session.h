@@ -5,6 +5,8 @@
 
 #include <gio/gio.h>
 
+#include "chevet-audit.h"
+
 #include "chevet-types.h"
 
 G_BEGIN_DECLS
@@ -150,6 +152,13 @@ gboolean       chevet_session_get_syncing        (ChevetSession        *self);
 gboolean       chevet_session_get_server_configured (ChevetSession     *self);
 
 void           chevet_session_lock               (ChevetSession        *self);
+/* Records an action in the audit trail, on the worker, after what is queued; a failure
+ * is logged by its code. @detail: no patient value, never a search text. */
+void           chevet_session_record             (ChevetSession        *self,
+                                                  ChevetAuditAction     action,
+                                                  const char           *patient_id,
+                                                  ChevetAuditOutcome    outcome,
+                                                  const char           *detail);
 gboolean       chevet_session_has_pending        (ChevetSession        *self);
 
 /* An outbox conflict (chevet-outbox.h) in words: both versions read as chart lines on

@@ -556,6 +556,9 @@ print_action (GtkWidget  *widget,
       g_debug ("printing failed: %s code %d", g_quark_to_string (error->domain), error->code);
       show_toast (self, error->message);
     }
+  /* The print asked for, in the audit trail (the dialog may still be cancelled). */
+  chevet_session_record (self->session, CHEVET_AUDIT_PRINT, chevet_patient_get_id (chart->patient),
+                         error == NULL ? CHEVET_AUDIT_SUCCESS : CHEVET_AUDIT_FAILURE, "summary");
 }
 
 static void
@@ -593,8 +596,13 @@ on_export_chooser_response (ChevetWindow         *self,
       /* Translators: %s says why */
       message = g_strdup_printf (_("Could not export the chart summary: %s"), error->message);
       show_toast (self, message);
+      chevet_session_record (self->session, CHEVET_AUDIT_EXPORT, chevet_patient_get_id (chart->patient),
+                             CHEVET_AUDIT_FAILURE, "pdf");
       return;
     }
+  /* Where it went stays with the clinician: the trail says a PDF was made, not where. */
+  chevet_session_record (self->session, CHEVET_AUDIT_EXPORT, chevet_patient_get_id (chart->patient),
+                         CHEVET_AUDIT_SUCCESS, "pdf");
   show_toast (self, _("Chart summary exported"));
 }
 

@@ -879,6 +879,42 @@ folder_is (GtkWindow  *chooser,
   return g_strcmp0 (folder_path, path) == 0;
 }
 
+typedef struct
+{
+  const char *action, *patient, *detail;
+  gboolean    found;
+} AuditLookup;
+
+static gboolean
+audit_lookup (const ChevetAuditEntry *entry,
+              gpointer                user_data,
+              GError                **error)
+{
+  AuditLookup *lookup = user_data;
+
+  if (g_strcmp0 (entry->action, lookup->action) == 0 && g_strcmp0 (entry->patient, lookup->patient) == 0 &&
+      g_strcmp0 (entry->detail, lookup->detail) == 0)
+    lookup->found = TRUE;
+  return TRUE;
+}
+
+/* Whether the workspace's audit trail (read through a connection of the test's own) has
+ * an entry for @action on @patient with @detail. */
+static gboolean
+audit_has (Fixture    *f,
+           const char *action,
+           const char *patient,
+           const char *detail)
+{
+  g_autoptr(ChevetStore) store = open_store (f);
+  g_autoptr(GError) error = NULL;
+  AuditLookup lookup = { action, patient, detail, FALSE };
+
+  g_assert_true (chevet_audit_foreach (store, 0, 0, audit_lookup, &lookup, &error));
+  g_assert_no_error (error);
+  return lookup.found;
+}
+
 static void
 test_export_pdf (Fixture       *f,
                  gconstpointer  data)
@@ -921,6 +957,8 @@ test_export_pdf (Fixture       *f,
   g_assert_cmpuint (length, >, 4);
   g_assert_true (g_str_has_prefix (contents, "%PDF"));
   WAIT_UNTIL (tree_shows_text (GTK_WIDGET (f->window), "Chart summary exported"));
+  /* The export is in the audit trail, for that patient, without the file's path. */
+  WAIT_UNTIL (audit_has (f, "export", "p3", "pdf"));
 
   /* Locking with the dialog open closes it. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.export-pdf", NULL));
