@@ -1208,26 +1208,38 @@ typedef gboolean (*CommitPage) (Run         *run,
                                 char       **next_out,
                                 GError     **error);
 
+/* Fetches one page. On the search's first page it may ask again with other parameters
+ * (replacing *@url_inout), which then become where the search starts. NULL: plain GET. */
+typedef Reply *(*FetchPage) (Run         *run,
+                             char       **url_inout,
+                             gboolean     first_page,
+                             gpointer     data,
+                             GError     **error);
+
 /* Every page of one search or history, from @first_url or where a stopped run left it,
- * each written by @commit_fn. A saved page link the server no longer knows starts it again. */
+ * each fetched by @fetch_fn and written by @commit_fn. A saved page link the server no
+ * longer knows starts it again. */
 static gboolean
 follow_pages (Run         *run,
               const char  *task,
               const char  *first_url,
+              FetchPage    fetch_fn,
               CommitPage   commit_fn,
               gpointer     data,
               GError     **error)
 {
+  g_autofree char *first = g_strdup (first_url);
   g_autofree char *url = NULL;
   g_autofree char *where = url_path (first_url);
   gboolean resumed;
 
-  if (!task_start (run, task, first_url, &url, &resumed))
+  if (!task_start (run, task, first, &url, &resumed))
     return TRUE;
   while (url != NULL)
     {
       g_autoptr(Reply) reply = NULL;
       g_autofree char *next = NULL;
+      gboolean first_page = !resumed && g_str_equal (url, first);
 
       if (!g_str_has_prefix (url, "http") || !same_origin (run, url))
         {
@@ -1236,14 +1248,20 @@ follow_pages (Run         *run,
                        where);
           return FALSE;
         }
-      reply = http_get (run, url, NULL, error);
+      reply = fetch_fn != NULL ? fetch_fn (run, &url, first_page, data, error)
+                               : http_get (run, url, NULL, error);
       if (reply == NULL)
         return FALSE;
+      if (first_page)
+        {
+          g_free (first);
+          first = g_strdup (url);
+        }
       if (resumed && reply->status >= 400 && reply->status < 500)
         {
           g_debug ("saved page of %s refused (%u); starting it again", where, reply->status);
           g_free (url);
-          url = g_strdup (first_url);
+          url = g_strdup (first);
           resumed = FALSE;
           continue;
         }
@@ -1282,7 +1300,7 @@ pull_task (Run         *run,
            gboolean     track_new_patients,
            GError     **error)
 {
-  return follow_pages (run, task, first_url, commit_search_page,
+  return follow_pages (run, task, first_url, NULL, commit_search_page,
                        GINT_TO_POINTER (track_new_patients), error);
 }
 
@@ -1529,7 +1547,7 @@ pull_history (Run         *run,
               GHashTable  *types,
               GError     **error)
 {
-  return follow_pages (run, task, first_url, commit_history_page_cb, types, error);
+  return follow_pages (run, task, first_url, NULL, commit_history_page_cb, types, error);
 }
 
 /* Deletions since the oldest cursor (or since this run started, on a first sync, which
@@ -1836,6 +1854,36 @@ get_ids (Run         *run,
     }
 }
 
+typedef struct
+{
+  const char *type;
+  const char *params;
+} IdsSearch;
+
+static Reply *
+fetch_ids_page (Run         *run,
+                char       **url_inout,
+                gboolean     first_page,
+                gpointer     data,
+                GError     **error)
+{
+  IdsSearch *search = data;
+
+  return get_ids (run, search->type, search->params, url_inout, first_page, error);
+}
+
+static gboolean
+commit_ids_page_cb (Run         *run,
+                    const char  *task,
+                    Reply       *reply,
+                    const char  *where,
+                    gpointer     data,
+                    char       **next_out,
+                    GError     **error)
+{
+  return commit_ids_page (run, task, ((IdsSearch *) data)->type, reply, where, next_out, error);
+}
+
 static gboolean
 pull_ids (Run         *run,
           const char  *task,
@@ -1844,53 +1892,9 @@ pull_ids (Run         *run,
           GError     **error)
 {
   g_autofree char *first = ids_url (run, type, params);
-  g_autofree char *url = NULL;
-  g_autofree char *where = url_path (first);
-  gboolean resumed;
+  IdsSearch search = { type, params };
 
-  if (!task_start (run, task, first, &url, &resumed))
-    return TRUE;
-  while (url != NULL)
-    {
-      g_autoptr(Reply) reply = NULL;
-      g_autofree char *next = NULL;
-      gboolean first_page = !resumed && g_str_equal (url, first);
-
-      if (!same_origin (run, url))
-        {
-          g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_INVALID_DATA,
-                       _("The server sent invalid data: the next page of %s is on another server"),
-                       where);
-          return FALSE;
-        }
-      reply = get_ids (run, type, params, &url, first_page, error);
-      if (reply == NULL)
-        return FALSE;
-      if (first_page)
-        {
-          g_free (first);
-          first = g_strdup (url);
-        }
-      if (resumed && reply->status >= 400 && reply->status < 500)
-        {
-          g_free (url);
-          url = g_strdup (first);
-          resumed = FALSE;
-          continue;
-        }
-      resumed = FALSE;
-      if (reply->status != 200)
-        {
-          g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_SERVER,
-                       _("The server %s failed (HTTP %u at %s)"), run->host, reply->status, where);
-          return FALSE;
-        }
-      if (!commit_ids_page (run, task, type, reply, where, &next, error))
-        return FALSE;
-      g_free (url);
-      url = g_steal_pointer (&next);
-    }
-  return TRUE;
+  return follow_pages (run, task, first, fetch_ids_page, commit_ids_page_cb, &search, error);
 }
 
 /* A patient who left the scope goes with the chart: the rows of the chart tables name

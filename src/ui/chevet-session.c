@@ -689,10 +689,6 @@ chevet_session_search_finish (ChevetSession  *self,
   return patients;
 }
 
-/* lock */
-
-/* Forgets the unlocked store at once for the main thread; the worker drops it after
- * whatever it is doing. Results of operations started before come back cancelled. */
 /* Opening a chart reads it, then records it among the recent ones and in the audit
  * trail, in one transaction: no chart reaches the window without its audit entry. */
 static gpointer
@@ -1240,6 +1236,8 @@ chevet_session_get_server_configured (ChevetSession *self)
   return self->server_configured;
 }
 
+/* Forgets the unlocked store at once for the main thread; the worker drops it after
+ * whatever it is doing. Results of operations started before come back cancelled. */
 void
 chevet_session_lock (ChevetSession *self)
 {
