@@ -20,6 +20,7 @@
 
 #include "chevet-patient.h"
 #include "chevet-patient-row.h"
+#include "chevet-snapshot.h"
 
 typedef enum
 {
@@ -429,19 +430,6 @@ ensure_layout (ChevetPatientRow *self,
 }
 
 static void
-append_text (GtkSnapshot   *snapshot,
-             PangoLayout   *layout,
-             float          x,
-             float          y,
-             const GdkRGBA *color)
-{
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
-  gtk_snapshot_append_layout (snapshot, layout, color);
-  gtk_snapshot_restore (snapshot);
-}
-
-static void
 append_pill (GtkSnapshot   *snapshot,
              float          x,
              float          y,
@@ -485,7 +473,7 @@ append_avatar (ChevetPatientRow *self,
       int w, h;
 
       pango_layout_get_pixel_size (layout, &w, &h);
-      append_text (snapshot, layout, x + (AVATAR_SIZE - w) / 2.f, y + (AVATAR_SIZE - h) / 2.f, &fg);
+      chevet_snapshot_append_layout_at (snapshot, layout, x + (AVATAR_SIZE - w) / 2.f, y + (AVATAR_SIZE - h) / 2.f, &fg);
     }
   gtk_snapshot_pop (snapshot);
 }
@@ -514,8 +502,8 @@ chevet_patient_row_snapshot (GtkWidget   *widget,
 
   if (self->heading != NULL)
     {
-      append_text (snapshot, ensure_layout (self, LAYOUT_HEADING, self->heading, width),
-                   0, HEADING_TOP, &dim);
+      chevet_snapshot_append_layout_at (snapshot, ensure_layout (self, LAYOUT_HEADING, self->heading, width),
+                                        0, HEADING_TOP, &dim);
       return;
     }
 
@@ -559,7 +547,7 @@ chevet_patient_row_snapshot (GtkWidget   *widget,
     name = ensure_layout (self, LAYOUT_NAME, self->name != NULL ? self->name : "", name_w);
     pango_layout_get_pixel_size (name, &w, &h);
     /* Right to left, layouts align themselves to the right end of their width. */
-    append_text (snapshot, name, rtl ? text_w - name_w : text_x, y, &fg);
+    chevet_snapshot_append_layout_at (snapshot, name, rtl ? text_w - name_w : text_x, y, &fg);
     if (tag != NULL)
       {
         GdkRGBA tag_bg = fg, tag_fg = fg;
@@ -569,17 +557,17 @@ chevet_patient_row_snapshot (GtkWidget   *widget,
         tag_bg.alpha *= 0.1f;
         tag_fg.alpha *= 0.75f;
         append_pill (snapshot, tag_x, tag_y, tag_w, tag_h + 2 * TAG_PAD_Y, (tag_h + 2 * TAG_PAD_Y) / 2.f, &tag_bg);
-        append_text (snapshot, tag, tag_x + TAG_PAD_X, tag_y + TAG_PAD_Y, &tag_fg);
+        chevet_snapshot_append_layout_at (snapshot, tag, tag_x + TAG_PAD_X, tag_y + TAG_PAD_Y, &tag_fg);
       }
   }
   y += self->line_height + LINE_SPACING;
   if (self->details != NULL && *self->details != '\0')
-    append_text (snapshot, ensure_layout (self, LAYOUT_DETAILS, self->details, text_w),
-                 text_x, y, &dim);
+    chevet_snapshot_append_layout_at (snapshot, ensure_layout (self, LAYOUT_DETAILS, self->details, text_w),
+                                      text_x, y, &dim);
   y += self->line_height + LINE_SPACING;
   if (self->identifier != NULL)
-    append_text (snapshot, ensure_layout (self, LAYOUT_IDENTIFIER, self->identifier, text_w),
-                 text_x, y, &dim);
+    chevet_snapshot_append_layout_at (snapshot, ensure_layout (self, LAYOUT_IDENTIFIER, self->identifier, text_w),
+                                      text_x, y, &dim);
 }
 
 static void

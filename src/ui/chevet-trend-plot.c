@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "chevet-chart.h"
+#include "chevet-snapshot.h"
 #include "chevet-trend-plot.h"
 
 #define MAX_SERIES         2
@@ -1038,19 +1039,6 @@ y_for_value (const Frame *f,
 /* Drawing */
 
 static void
-append_layout_at (GtkSnapshot   *snapshot,
-                  PangoLayout   *layout,
-                  double         x,
-                  double         y,
-                  const GdkRGBA *color)
-{
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
-  gtk_snapshot_append_layout (snapshot, layout, color);
-  gtk_snapshot_restore (snapshot);
-}
-
-static void
 path_marker (cairo_t *cr,
              double   x,
              double   y,
@@ -1299,7 +1287,7 @@ draw_legend (ChevetTrendPlot *self,
         default:
           g_assert_not_reached ();
         }
-      append_layout_at (snapshot, f->legend[i], x + LEGEND_SWATCH + LEGEND_GAP, f->legend_pos[i].y, &colors->dim);
+      chevet_snapshot_append_layout_at (snapshot, f->legend[i], x + LEGEND_SWATCH + LEGEND_GAP, f->legend_pos[i].y, &colors->dim);
     }
 }
 
@@ -1358,7 +1346,7 @@ draw_callout (ChevetTrendPlot *self,
   gtk_snapshot_append_border (snapshot, &box, (float[4]) { 1, 1, 1, 1 },
                               (GdkRGBA[4]) { colors->callout_border, colors->callout_border,
                                              colors->callout_border, colors->callout_border });
-  append_layout_at (snapshot, layout, rect.origin.x + 10, rect.origin.y + 6, &colors->callout_fg);
+  chevet_snapshot_append_layout_at (snapshot, layout, rect.origin.x + 10, rect.origin.y + 6, &colors->callout_fg);
 }
 
 static void
@@ -1397,12 +1385,12 @@ chevet_trend_plot_snapshot (GtkWidget   *widget,
   get_colors (self, &colors);
 
   if (f->title != NULL)
-    append_layout_at (snapshot, f->title, f->title_pos.x, f->title_pos.y, &colors.dim);
+    chevet_snapshot_append_layout_at (snapshot, f->title, f->title_pos.x, f->title_pos.y, &colors.dim);
 
   if (f->empty != NULL)
     {
-      append_layout_at (snapshot, f->empty, (width - layout_width (f->empty)) / 2.0,
-                        (height - layout_height (f->empty)) / 2.0, &colors.dim);
+      chevet_snapshot_append_layout_at (snapshot, f->empty, (width - layout_width (f->empty)) / 2.0,
+                                        (height - layout_height (f->empty)) / 2.0, &colors.dim);
       draw_focus (self, snapshot, &colors, width, height);
       return;
     }
@@ -1430,8 +1418,8 @@ chevet_trend_plot_snapshot (GtkWidget   *widget,
       if (i > 0)
         gtk_snapshot_append_color (snapshot, &colors.grid,
                                    &GRAPHENE_RECT_INIT (plot->origin.x, y, plot->size.width, 1));
-      append_layout_at (snapshot, f->vlabels[i], plot->origin.x - 8 - layout_width (f->vlabels[i]),
-                        y + 0.5 - layout_height (f->vlabels[i]) / 2.0, &colors.dim);
+      chevet_snapshot_append_layout_at (snapshot, f->vlabels[i], plot->origin.x - 8 - layout_width (f->vlabels[i]),
+                                        y + 0.5 - layout_height (f->vlabels[i]) / 2.0, &colors.dim);
     }
   gtk_snapshot_append_color (snapshot, &colors.axis,
                              &GRAPHENE_RECT_INIT (plot->origin.x, floor (bottom), plot->size.width, 1));
@@ -1444,7 +1432,7 @@ chevet_trend_plot_snapshot (GtkWidget   *widget,
       double lx = CLAMP (x + 0.5 - lw / 2, 0, MAX (0, width - lw));
 
       gtk_snapshot_append_color (snapshot, &colors.axis, &GRAPHENE_RECT_INIT (x, floor (bottom) + 1, 1, 4));
-      append_layout_at (snapshot, f->tlabels[i], lx, floor (bottom) + 1 + 4 + 2, &colors.dim);
+      chevet_snapshot_append_layout_at (snapshot, f->tlabels[i], lx, floor (bottom) + 1 + 4 + 2, &colors.dim);
     }
 
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
