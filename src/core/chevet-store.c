@@ -1037,6 +1037,15 @@ chevet_store_get_account (ChevetStore *self)
   return self->account;
 }
 
+ChevetRole
+chevet_store_get_role (ChevetStore *self)
+{
+  g_return_val_if_fail (CHEVET_IS_STORE (self), CHEVET_ROLE_CLINICIAN);
+
+  /* Stub until accounts carry roles: every account is an administrator, as before. */
+  return CHEVET_ROLE_ADMINISTRATOR;
+}
+
 const char *
 chevet_store_get_name (ChevetStore *self)
 {

@@ -54,6 +54,8 @@ ChevetStore *chevet_store_open_another         (ChevetStore  *self,
 const char  *chevet_store_get_path             (ChevetStore  *self);
 const char  *chevet_store_get_account          (ChevetStore  *self);
 const char  *chevet_store_get_name             (ChevetStore  *self);
+/* The role of the account that opened the store. */
+ChevetRole   chevet_store_get_role             (ChevetStore  *self);
 
 /* Key slots: none of these re-encrypts the database. */
 gboolean     chevet_store_add_account          (ChevetStore  *self,

@@ -19,4 +19,14 @@ typedef struct _ChevetVitals    ChevetVitals;
 typedef struct _ChevetVitalWarning ChevetVitalWarning;
 typedef struct _ChevetSync      ChevetSync;
 
+/* What an account may do (issue 6). Administrators manage accounts and settings and read
+ * the audit trail; clinicians read charts and record notes and vital signs; trainees open
+ * only the training workspace. */
+typedef enum
+{
+  CHEVET_ROLE_ADMINISTRATOR,
+  CHEVET_ROLE_CLINICIAN,
+  CHEVET_ROLE_TRAINEE,
+} ChevetRole;
+
 G_END_DECLS

@@ -53,6 +53,7 @@ struct _ChevetSession
   GCancellable *sync_cancellable;  /* of the run going on */
   char        *workspace_name;
   char        *account;
+  ChevetRole   role;
   guint        generation;
   guint        n_pending;
   guint        unlocked : 1;
@@ -216,6 +217,7 @@ typedef struct
 {
   char        *workspace_name;
   char        *account;
+  ChevetRole   role;
   ChevetStore *sync_store;  /* the sync engine's connection, or NULL */
   gboolean     server_configured;
 } UnlockResult;
@@ -289,6 +291,7 @@ unlock_work (ChevetSession *self,
   result = g_new0 (UnlockResult, 1);
   result->workspace_name = g_strdup (chevet_store_get_name (store));
   result->account = g_strdup (chevet_store_get_account (store));
+  result->role = chevet_store_get_role (store);
   result->sync_store = g_steal_pointer (&sync_store);
   result->server_configured = settings != NULL;
   job->result = result;
@@ -324,6 +327,7 @@ unlock_done (ChevetSession *self,
   self->workspace_name = g_steal_pointer (&result->workspace_name);
   g_free (self->account);
   self->account = g_steal_pointer (&result->account);
+  self->role = result->role;
   self->unlocked = TRUE;
   /* Created here, so that its notifications come to the main context. */
   g_clear_object (&self->sync);
@@ -1429,6 +1433,15 @@ chevet_session_get_workspace_name (ChevetSession *self)
 {
   g_return_val_if_fail (CHEVET_IS_SESSION (self), NULL);
   return self->workspace_name;
+}
+
+/* The role of the account that unlocked the workspace (meaningless while locked). */
+ChevetRole
+chevet_session_get_role (ChevetSession *self)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), CHEVET_ROLE_CLINICIAN);
+
+  return self->role;
 }
 
 /* The account that unlocked the workspace; NULL while locked. */

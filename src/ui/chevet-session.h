@@ -21,6 +21,7 @@ gboolean       chevet_session_workspace_exists   (ChevetSession        *self);
 gboolean       chevet_session_get_unlocked       (ChevetSession        *self);
 const char    *chevet_session_get_workspace_name (ChevetSession        *self);
 const char    *chevet_session_get_account        (ChevetSession        *self);
+ChevetRole     chevet_session_get_role           (ChevetSession        *self);
 
 void           chevet_session_unlock_async       (ChevetSession        *self,
                                                   const char           *account,
