@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "chevet-audit.h"
+#include "chevet-patient.h"
 #include "chevet-store-private.h"
 
 #define HASH_BYTES     32
@@ -315,6 +316,176 @@ chevet_audit_chart_opened (ChevetStore  *store,
   ok = chevet_store_touch_recent (store, patient_id, error) &&
        chevet_audit_append (store, CHEVET_AUDIT_CHART_OPEN, patient_id, CHEVET_AUDIT_SUCCESS,
                             NULL, error);
+  return commit_or_rollback (store, ok, error);
+}
+
+/* ------------------------------------------------------------------ break the glass */
+
+G_DEFINE_QUARK (chevet-audit-error-quark, chevet_audit_error)
+
+static const struct
+{
+  const char *code;
+  const char *label;
+} break_glass_categories[CHEVET_AUDIT_N_BREAK_GLASS_CATEGORIES] = {
+  { "emergency", N_("Emergency care") },
+  /* continuity of care */
+  { "care", N_("Patient under my care") },
+  { "consent", N_("Patient’s consent") },
+  { "other", N_("Other reason") },
+};
+
+const char *
+chevet_audit_break_glass_category_code (guint index)
+{
+  return index < G_N_ELEMENTS (break_glass_categories) ? break_glass_categories[index].code : NULL;
+}
+
+const char *
+chevet_audit_break_glass_category_label (guint index)
+{
+  return index < G_N_ELEMENTS (break_glass_categories) ? _(break_glass_categories[index].label) : NULL;
+}
+
+/* Words: runs of letters or digits ("I.C.U." counts three, which is fine). */
+static guint
+count_words (const char *text)
+{
+  gboolean in_word = FALSE;
+  guint n = 0;
+
+  for (const char *p = text; p != NULL && *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gboolean alnum = g_unichar_isalnum (g_utf8_get_char (p));
+
+      if (alnum && !in_word)
+        n++;
+      in_word = alnum;
+    }
+  return n;
+}
+
+gboolean
+chevet_audit_check_break_glass (const char  *category,
+                                const char  *reason,
+                                GError     **error)
+{
+  gboolean known = FALSE;
+  guint words;
+
+  for (guint i = 0; i < G_N_ELEMENTS (break_glass_categories); i++)
+    known = known || g_strcmp0 (category, break_glass_categories[i].code) == 0;
+  if (!known)
+    {
+      /* The category is one of our codes or a typo on a command line, never patient data. */
+      g_set_error (error, CHEVET_AUDIT_ERROR, CHEVET_AUDIT_ERROR_UNKNOWN_CATEGORY,
+                   _("“%s” is not a reason category: use emergency, care, consent or other"),
+                   category != NULL ? category : "");
+      return FALSE;
+    }
+  if (reason != NULL && !g_utf8_validate (reason, -1, NULL))
+    reason = NULL;
+  words = count_words (reason);
+  if (words == 0)
+    {
+      g_set_error_literal (error, CHEVET_AUDIT_ERROR, CHEVET_AUDIT_ERROR_NO_REASON,
+                           _("Say why you need this restricted record: the reason is recorded and reviewed"));
+      return FALSE;
+    }
+  if (g_str_equal (category, "other") && words < CHEVET_AUDIT_OTHER_MIN_WORDS)
+    {
+      g_set_error (error, CHEVET_AUDIT_ERROR, CHEVET_AUDIT_ERROR_NO_REASON,
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "With “Other reason”, explain why in at least %d word",
+                                "With “Other reason”, explain why in at least %d words",
+                                CHEVET_AUDIT_OTHER_MIN_WORDS),
+                   CHEVET_AUDIT_OTHER_MIN_WORDS);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+#define BREAK_GLASS_CATEGORY "category="
+#define BREAK_GLASS_REASON   " reason="
+
+gboolean
+chevet_audit_parse_break_glass_detail (const char  *detail,
+                                       char       **category,
+                                       char       **reason)
+{
+  const char *start, *end;
+
+  if (detail == NULL || !g_str_has_prefix (detail, BREAK_GLASS_CATEGORY))
+    return FALSE;
+  start = detail + strlen (BREAK_GLASS_CATEGORY);
+  /* The category is a code without spaces; the reason is everything after it. */
+  end = strstr (start, BREAK_GLASS_REASON);
+  if (end == NULL || memchr (start, ' ', end - start) != NULL)
+    return FALSE;
+  if (category != NULL)
+    *category = g_strndup (start, end - start);
+  if (reason != NULL)
+    *reason = g_strdup (end + strlen (BREAK_GLASS_REASON));
+  return TRUE;
+}
+
+gboolean
+chevet_audit_check_chart_access (ChevetStore  *store,
+                                 const char   *patient_id,
+                                 gboolean      granted,
+                                 GError      **error)
+{
+  g_autoptr(ChevetPatient) patient = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
+  g_return_val_if_fail (patient_id != NULL, FALSE);
+
+  if (granted)
+    return TRUE;
+  patient = chevet_store_dup_patient (store, patient_id, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (patient == NULL || !chevet_patient_is_restricted (patient))
+    return TRUE;
+  /* Someone went past the barrier's place: the attempt itself is worth reviewing. */
+  if (!chevet_audit_append (store, CHEVET_AUDIT_CHART_OPEN, patient_id, CHEVET_AUDIT_DENIED,
+                            "restricted", error))
+    return FALSE;
+  g_set_error_literal (error, CHEVET_AUDIT_ERROR, CHEVET_AUDIT_ERROR_RESTRICTED,
+                       _("This record is restricted: it opens only with a reason, which is recorded and reviewed"));
+  return FALSE;
+}
+
+gboolean
+chevet_audit_break_glass (ChevetStore  *store,
+                          const char   *patient_id,
+                          const char   *category,
+                          const char   *reason,
+                          GError      **error)
+{
+  g_autofree char *stripped = NULL;
+  g_autofree char *detail = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
+  g_return_val_if_fail (patient_id != NULL, FALSE);
+
+  if (!chevet_audit_check_break_glass (category, reason, error))
+    return FALSE;
+  stripped = g_strstrip (g_strdup (reason));
+  detail = g_strconcat (BREAK_GLASS_CATEGORY, category, BREAK_GLASS_REASON, stripped, NULL);
+
+  if (!begin (store, error))
+    return FALSE;
+  ok = chevet_audit_append (store, CHEVET_AUDIT_BREAK_GLASS, patient_id, CHEVET_AUDIT_SUCCESS,
+                            detail, error) &&
+       chevet_store_touch_recent (store, patient_id, error) &&
+       chevet_audit_append (store, CHEVET_AUDIT_CHART_OPEN, patient_id, CHEVET_AUDIT_SUCCESS,
+                            "break-glass", error);
   return commit_or_rollback (store, ok, error);
 }
 
@@ -767,6 +938,7 @@ chevet_audit_entry_to_fhir (const ChevetAuditEntry *entry)
   g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *id = NULL;
+  g_autofree char *category = NULL;
   const FhirMapping *map = NULL;
   gboolean breaks_glass;
 
@@ -890,7 +1062,15 @@ chevet_audit_entry_to_fhir (const ChevetAuditEntry *entry)
               add_coding (b, "http://terminology.hl7.org/CodeSystem/object-role", "24", "Query");
             }
         }
-      if (entry->detail != NULL)
+      if (breaks_glass && chevet_audit_parse_break_glass_detail (entry->detail, &category, NULL))
+        {
+          /* The reason is the clinician's own words and may name the patient: it stays
+           * in the encrypted store, where the audit view shows it to reviewers. */
+          g_autofree char *only_category = g_strconcat (BREAK_GLASS_CATEGORY, category, NULL);
+
+          add_detail (b, "chevet-detail", only_category);
+        }
+      else if (entry->detail != NULL)
         add_detail (b, "chevet-detail", entry->detail);
       json_builder_end_object (b);
       json_builder_end_array (b);

@@ -72,9 +72,42 @@ typedef gboolean (*ChevetAuditFunc) (const ChevetAuditEntry *entry,
                                      gpointer                user_data,
                                      GError                **error);
 
+#define CHEVET_AUDIT_ERROR (chevet_audit_error_quark ())
+
+typedef enum
+{
+  CHEVET_AUDIT_ERROR_RESTRICTED,        /* a restricted chart asked for without a reason */
+  CHEVET_AUDIT_ERROR_UNKNOWN_CATEGORY,  /* a break-the-glass category we do not know */
+  CHEVET_AUDIT_ERROR_NO_REASON,         /* the reason is blank, or too short for "other" */
+} ChevetAuditError;
+
+/* Break-the-glass: why a restricted chart (chevet_patient_is_restricted) is opened. The
+ * categories' codes are "emergency", "care" (a patient under my care: continuity of
+ * care), "consent" (the patient's consent) and "other" (then the reason must say why in
+ * at least CHEVET_AUDIT_OTHER_MIN_WORDS words). */
+#define CHEVET_AUDIT_N_BREAK_GLASS_CATEGORIES 4
+#define CHEVET_AUDIT_OTHER_MIN_WORDS 3
+
+/* Index 0 .. CHEVET_AUDIT_N_BREAK_GLASS_CATEGORIES - 1; NULL past the end. */
+const char *chevet_audit_break_glass_category_code  (guint index);
+const char *chevet_audit_break_glass_category_label (guint index);  /* translated */
+/* The reason as the break-glass entry would take it: FALSE with a translated error for
+ * an unknown category (CHEVET_AUDIT_ERROR_UNKNOWN_CATEGORY) or a blank or, for
+ * "other", too short reason (CHEVET_AUDIT_ERROR_NO_REASON). For forms to follow. */
+gboolean    chevet_audit_check_break_glass          (const char  *category,
+                                                     const char  *reason,
+                                                     GError     **error);
+/* The detail of a "break-glass" entry, "category=<code> reason=<text>", taken apart (the
+ * reason is the clinician's own text, kept only here; the FHIR export leaves it out).
+ * FALSE when @detail is not of that form. */
+gboolean    chevet_audit_parse_break_glass_detail   (const char  *detail,
+                                                     char       **category,
+                                                     char       **reason);
+
 /* The default retention, in days (12 months). */
 #define CHEVET_AUDIT_DEFAULT_RETENTION_DAYS 365
 
+GQuark      chevet_audit_error_quark        (void);
 const char *chevet_audit_action_to_code     (ChevetAuditAction   action);
 const char *chevet_audit_outcome_to_code    (ChevetAuditOutcome  outcome);
 
@@ -91,6 +124,24 @@ gboolean    chevet_audit_append             (ChevetStore        *store,
 /* Opening a chart: marks it recently opened and records "chart-open", one transaction. */
 gboolean    chevet_audit_chart_opened       (ChevetStore        *store,
                                              const char         *patient_id,
+                                             GError            **error);
+
+/* Before a chart is read: TRUE when the patient is not restricted, or @granted (a reason
+ * was given earlier in this session: the caller keeps that). Otherwise records a
+ * "chart-open" denied (detail "restricted") and fails with CHEVET_AUDIT_ERROR_RESTRICTED.
+ * An unknown patient passes: reading the chart says it is not there. */
+gboolean    chevet_audit_check_chart_access (ChevetStore        *store,
+                                             const char         *patient_id,
+                                             gboolean            granted,
+                                             GError            **error);
+/* Opening a restricted chart with a reason: checks it (chevet_audit_check_break_glass),
+ * then records "break-glass" (detail: the category and the reason), marks the chart
+ * recently opened and records "chart-open" (detail "break-glass"), one transaction.
+ * The reason is stored stripped, inside the encrypted store only; never log it. */
+gboolean    chevet_audit_break_glass        (ChevetStore        *store,
+                                             const char         *patient_id,
+                                             const char         *category,
+                                             const char         *reason,
                                              GError            **error);
 
 /* A search: records its result count, never its text. */

@@ -234,3 +234,25 @@ chevet_fhir_fold (const char *text)
     }
   return g_utf8_casefold (bare->str, bare->len);
 }
+
+int
+chevet_fhir_confidentiality_rank (const char *system,
+                                  const char *code)
+{
+  static const char ranks[] = "ULMNRV";
+  const char *at;
+
+  /* Only this code system: "R" or "V" elsewhere means something else entirely. */
+  if (g_strcmp0 (system, "http://terminology.hl7.org/CodeSystem/v3-Confidentiality") != 0 &&
+      g_strcmp0 (system, "http://hl7.org/fhir/v3/Confidentiality") != 0)
+    return 0;
+  if (code == NULL || code[0] == '\0' || code[1] != '\0' || (at = strchr (ranks, code[0])) == NULL)
+    return 0;
+  return (int) (at - ranks) + 1;
+}
+
+gboolean
+chevet_fhir_confidentiality_is_restricted (const char *code)
+{
+  return g_strcmp0 (code, "R") == 0 || g_strcmp0 (code, "V") == 0;
+}

@@ -25,4 +25,14 @@ int       chevet_fhir_compare_versions (const char *a,
 /* Case- and accent-insensitive form for search: NFKD, combining marks dropped, casefolded. */
 char     *chevet_fhir_fold             (const char *text);
 
+/* The v3 Confidentiality codes of meta.security, least to most restrictive: U, L, M, N,
+ * R (restricted), V (very restricted). The code system is
+ * http://terminology.hl7.org/CodeSystem/v3-Confidentiality, or its older URI
+ * http://hl7.org/fhir/v3/Confidentiality (DSTU2 and early R4 servers still send it).
+ * Returns the rank (1 for U ... 6 for V) of one label, 0 when it is not one of them. */
+int       chevet_fhir_confidentiality_rank (const char *system,
+                                            const char *code);
+/* TRUE for R and V: the chart is opened only with a reason (break-the-glass). */
+gboolean  chevet_fhir_confidentiality_is_restricted (const char *code);
+
 G_END_DECLS

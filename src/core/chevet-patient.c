@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "chevet-fhir.h"
 #include "chevet-patient.h"
 #include "chevet-store-private.h"
 
@@ -24,6 +25,7 @@ struct _ChevetPatient
   char     *deceased_date;
   char     *organization;
   char     *security;
+  char     *confidentiality;
   gboolean  deceased;
 };
 
@@ -35,6 +37,7 @@ enum {
   PROP_BIRTH_DATE,
   PROP_IDENTIFIER,
   PROP_DECEASED,
+  PROP_RESTRICTED,
   N_PROPS
 };
 
@@ -57,6 +60,7 @@ chevet_patient_finalize (GObject *object)
   g_free (self->deceased_date);
   g_free (self->organization);
   g_free (self->security);
+  g_free (self->confidentiality);
 
   G_OBJECT_CLASS (chevet_patient_parent_class)->finalize (object);
 }
@@ -89,6 +93,9 @@ chevet_patient_get_property (GObject    *object,
     case PROP_DECEASED:
       g_value_set_boolean (value, self->deceased);
       break;
+    case PROP_RESTRICTED:
+      g_value_set_boolean (value, chevet_patient_is_restricted (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -114,6 +121,8 @@ chevet_patient_class_init (ChevetPatientClass *klass)
     g_param_spec_string ("identifier", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_DECEASED] =
     g_param_spec_boolean ("deceased", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RESTRICTED] =
+    g_param_spec_boolean ("restricted", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -130,7 +139,7 @@ dup_column (sqlite3_stmt *stmt,
 }
 
 /* Columns: id, family, given, gender, birth_date, deceased, deceased_date, identifier,
- * organization, security (see PATIENT_COLUMNS in chevet-store.c). */
+ * organization, security, confidentiality (see PATIENT_COLUMNS in chevet-store.c). */
 ChevetPatient *
 chevet_patient_new_from_row (sqlite3_stmt *stmt)
 {
@@ -146,6 +155,7 @@ chevet_patient_new_from_row (sqlite3_stmt *stmt)
   self->identifier = dup_column (stmt, 7);
   self->organization = dup_column (stmt, 8);
   self->security = dup_column (stmt, 9);
+  self->confidentiality = dup_column (stmt, 10);
 
   /* Family name in capitals first, as charts and wristbands print it. */
   if (self->family != NULL && self->given != NULL)
@@ -180,6 +190,14 @@ GETTER (identifier)
 GETTER (deceased_date)
 GETTER (organization)
 GETTER (security)
+GETTER (confidentiality)
+
+gboolean
+chevet_patient_is_restricted (ChevetPatient *self)
+{
+  g_return_val_if_fail (CHEVET_IS_PATIENT (self), FALSE);
+  return chevet_fhir_confidentiality_is_restricted (self->confidentiality);
+}
 
 gboolean
 chevet_patient_get_deceased (ChevetPatient *self)

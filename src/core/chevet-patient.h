@@ -24,6 +24,11 @@ gboolean    chevet_patient_get_deceased    (ChevetPatient *self);
 const char *chevet_patient_get_deceased_date (ChevetPatient *self);
 const char *chevet_patient_get_organization(ChevetPatient *self);  /* reference, e.g. Organization/1 */
 const char *chevet_patient_get_security    (ChevetPatient *self);  /* security label codes, space-separated */
+/* The strongest v3 Confidentiality label of meta.security (U, L, M, N, R, V), or NULL. */
+const char *chevet_patient_get_confidentiality (ChevetPatient *self);
+/* R (restricted) or V (very restricted): the chart opens only with a reason, recorded as
+ * break-the-glass (chevet_audit_break_glass). Property "restricted". */
+gboolean    chevet_patient_is_restricted   (ChevetPatient *self);
 
 /* Whole years at @when (today when NULL); -1 when the birth date is unknown. */
 int         chevet_patient_get_age         (ChevetPatient *self,

@@ -594,6 +594,8 @@ project_patient (ChevetStore *store,
   const char *family = NULL;
   const char *main_identifier = NULL;
   const char *birth_date, *gender, *deceased_date;
+  const char *confidentiality = NULL;
+  int confidentiality_rank = 0;
   gboolean deceased = FALSE;
   JsonArray *a;
   JsonObject *chosen = NULL;
@@ -687,9 +689,17 @@ project_patient (ChevetStore *store,
     {
       JsonObject *label = arr_obj (ctx, a, i, "meta.security");
       const char *code = get_str (ctx, label, "code");
+      int rank = chevet_fhir_confidentiality_rank (get_str (ctx, label, "system"), code);
 
       if (code != NULL)
         g_string_append_printf (security, "%s%s", security->len ? " " : "", code);
+      /* The most restrictive confidentiality label wins: the list knows from it, without
+       * reading the chart, which patients need a reason to open. */
+      if (rank > confidentiality_rank)
+        {
+          confidentiality_rank = rank;
+          confidentiality = code;
+        }
     }
   if (failed (ctx))
     return FALSE;
@@ -707,7 +717,8 @@ project_patient (ChevetStore *store,
   stmt = chevet_store_prepare (store,
                                "INSERT INTO patients (rid, id, family, given, sort_key, gender, "
                                "birth_date, deceased, deceased_date, identifier, identifiers, "
-                               "organization, security) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                               "organization, security, confidentiality) "
+                               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                ctx->error);
   if (stmt == NULL)
     return FALSE;
@@ -724,6 +735,7 @@ project_patient (ChevetStore *store,
   bind_text (stmt, 11, all_identifiers->len ? all_identifiers->str : NULL);
   bind_text (stmt, 12, organization);
   bind_text (stmt, 13, security->len ? security->str : NULL);
+  bind_text (stmt, 14, confidentiality);
   if (!chevet_store_step_done (store, stmt, ctx->error))
     return FALSE;
 
@@ -1292,4 +1304,79 @@ chevet_chart_item_new_from_json (const char  *json,
       return NULL;
     }
   return g_steal_pointer (&item);
+}
+
+/* The strongest confidentiality code of a stored Patient's meta.security, NULL if none.
+ * The JSON was checked when it was imported; anything odd now just counts as no label. */
+static char *
+dup_confidentiality (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) local_error = NULL;
+  Ctx ctx = { NULL, "", &local_error };
+  JsonNode *root;
+  JsonArray *a;
+  const char *best = NULL;
+  int best_rank = 0;
+
+  if (!json_parser_load_from_data (parser, json, -1, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  a = get_arr (&ctx, get_obj (&ctx, json_node_get_object (root), "meta"), "security");
+  for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
+    {
+      JsonObject *label = arr_obj (&ctx, a, i, "meta.security");
+      const char *code = get_str (&ctx, label, "code");
+      int rank = chevet_fhir_confidentiality_rank (get_str (&ctx, label, "system"), code);
+
+      if (rank > best_rank)
+        {
+          best_rank = rank;
+          best = code;
+        }
+    }
+  return local_error == NULL ? g_strdup (best) : NULL;
+}
+
+gboolean
+chevet_projection_backfill_confidentiality (ChevetStore  *store,
+                                            GError      **error)
+{
+  sqlite3 *db = chevet_store_get_db (store);
+  sqlite3_stmt *select = NULL;
+  sqlite3_stmt *update = NULL;
+  gboolean ok = TRUE;
+  int rc = SQLITE_DONE;
+
+  /* Only Patients that name the code system can carry a label: the rest stay NULL,
+   * so a migration over 100,000 patients parses a handful of them. */
+  if (sqlite3_prepare_v2 (db,
+                          "SELECT p.rid, r.json FROM patients p JOIN resources r ON r.rid = p.rid "
+                          "WHERE r.json LIKE '%Confidentiality%'", -1, &select, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (db, "UPDATE patients SET confidentiality = ? WHERE rid = ?",
+                          -1, &update, NULL) != SQLITE_OK)
+    {
+      chevet_store_set_sql_error (store, error);
+      sqlite3_finalize (select);
+      return FALSE;
+    }
+  while (ok && (rc = sqlite3_step (select)) == SQLITE_ROW)
+    {
+      g_autofree char *code = dup_confidentiality ((const char *) sqlite3_column_text (select, 1));
+
+      sqlite3_bind_text (update, 1, code, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (update, 2, sqlite3_column_int64 (select, 0));
+      ok = sqlite3_step (update) == SQLITE_DONE;
+      sqlite3_reset (update);
+    }
+  if (!ok || rc != SQLITE_DONE)
+    {
+      chevet_store_set_sql_error (store, error);
+      ok = FALSE;
+    }
+  sqlite3_finalize (select);
+  sqlite3_finalize (update);
+  return ok;
 }

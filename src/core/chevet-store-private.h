@@ -29,7 +29,7 @@ void           chevet_store_set_sql_error   (ChevetStore  *self,
 ChevetPatient *chevet_patient_new_from_row  (sqlite3_stmt *stmt);
 
 /* The schema version this build writes; a newer one is refused. */
-#define CHEVET_STORE_SCHEMA_VERSION 6
+#define CHEVET_STORE_SCHEMA_VERSION 8
 
 /* Columns shared by every chart projection table, in this order after rid. */
 #define CHEVET_CHART_COLUMNS \
@@ -49,6 +49,9 @@ gboolean       chevet_projection_remove     (ChevetStore  *self,
                                              const char   *type,
                                              gint64        rid,
                                              GError      **error);
+/* Sets patients.confidentiality again from every stored Patient (schema 8). */
+gboolean       chevet_projection_backfill_confidentiality (ChevetStore  *self,
+                                                           GError      **error);
 
 /* One resource into `resources` and the projection tables, as an import would put it,
  * inside the caller's transaction (chevet-import.c; used by the outbox). @where names it
