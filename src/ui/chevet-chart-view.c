@@ -1072,15 +1072,10 @@ clear_content (ChevetChartView *self)
 /* ------------------------------------------------------------------ loading */
 
 static void
-on_chart_opened (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+chart_arrived (ChevetChartView *self,
+               ChevetChart     *chart,
+               GError          *error)
 {
-  g_autoptr(ChevetChartView) self = user_data;
-  g_autoptr(GError) error = NULL;
-  ChevetChart *chart;
-
-  chart = chevet_session_open_chart_finish (CHEVET_SESSION (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   g_clear_object (&self->load_cancellable);
@@ -1100,15 +1095,37 @@ on_chart_opened (GObject      *source,
   show_chart (self, chart);
 }
 
-void
-chevet_chart_view_load (ChevetChartView *self,
-                        const char      *patient_id)
+static void
+on_chart_opened (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(ChevetChartView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  ChevetChart *chart;
+
+  chart = chevet_session_open_chart_finish (CHEVET_SESSION (source), result, &error);
+  chart_arrived (self, chart, error);
+}
+
+static void
+on_chart_opened_with_reason (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  g_autoptr(ChevetChartView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  ChevetChart *chart;
+
+  chart = chevet_session_break_glass_finish (CHEVET_SESSION (source), result, &error);
+  chart_arrived (self, chart, error);
+}
+
+static void
+start_loading (ChevetChartView *self,
+               const char      *patient_id)
 {
   gboolean had_chart;
-
-  g_return_if_fail (CHEVET_IS_CHART_VIEW (self));
-  g_return_if_fail (patient_id != NULL);
-  g_return_if_fail (self->session != NULL);
 
   g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
@@ -1123,9 +1140,35 @@ chevet_chart_view_load (ChevetChartView *self,
   update_actions (self);
   if (had_chart)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHART]);
+}
 
+void
+chevet_chart_view_load (ChevetChartView *self,
+                        const char      *patient_id)
+{
+  g_return_if_fail (CHEVET_IS_CHART_VIEW (self));
+  g_return_if_fail (patient_id != NULL);
+  g_return_if_fail (self->session != NULL);
+
+  start_loading (self, patient_id);
   chevet_session_open_chart_async (self->session, patient_id, self->load_cancellable,
                                    on_chart_opened, g_object_ref (self));
+}
+
+void
+chevet_chart_view_load_with_reason (ChevetChartView *self,
+                                    const char      *patient_id,
+                                    const char      *category,
+                                    const char      *reason)
+{
+  g_return_if_fail (CHEVET_IS_CHART_VIEW (self));
+  g_return_if_fail (patient_id != NULL);
+  g_return_if_fail (self->session != NULL);
+
+  start_loading (self, patient_id);
+  chevet_session_break_glass_async (self->session, patient_id, category, reason,
+                                    self->load_cancellable, on_chart_opened_with_reason,
+                                    g_object_ref (self));
 }
 
 void

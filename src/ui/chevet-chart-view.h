@@ -19,6 +19,12 @@ ChevetSession *chevet_chart_view_get_session (ChevetChartView *self);
 /* Reads the chart on the session's worker; "notify::chart" when it is shown. */
 void         chevet_chart_view_load        (ChevetChartView *self,
                                             const char      *patient_id);
+/* The same for a restricted chart, with the reason the barrier asked for
+ * (chevet_session_break_glass_async): recorded as break-the-glass. */
+void         chevet_chart_view_load_with_reason (ChevetChartView *self,
+                                                 const char      *patient_id,
+                                                 const char      *category,
+                                                 const char      *reason);
 /* Drops every patient string from the view (on lock, or when no patient is selected). */
 void         chevet_chart_view_clear       (ChevetChartView *self);
 /* The chart shown, NULL while none is. */

@@ -49,6 +49,7 @@ struct _ChevetSession
   ChevetStore *store;
 
   /* Main thread only. */
+  GHashTable  *grants;             /* patient ids opened with a reason since the unlock */
   ChevetSync  *sync;               /* NULL while locked */
   GCancellable *sync_cancellable;  /* of the run going on */
   char        *workspace_name;
@@ -693,16 +694,41 @@ chevet_session_search_finish (ChevetSession  *self,
   return patients;
 }
 
+typedef struct
+{
+  char     *patient_id;
+  char     *category;
+  char     *reason;     /* the clinician's words: wiped when freed */
+  gboolean  granted;    /* a reason was given for this patient since the unlock */
+} OpenData;
+
+static void
+open_data_free (OpenData *data)
+{
+  g_free (data->patient_id);
+  g_free (data->category);
+  if (data->reason != NULL)
+    sodium_memzero (data->reason, strlen (data->reason));
+  g_free (data->reason);
+  g_free (data);
+}
+
 /* Opening a chart reads it, then records it among the recent ones and in the audit
- * trail, in one transaction: no chart reaches the window without its audit entry. */
+ * trail, in one transaction: no chart reaches the window without its audit entry. A
+ * restricted chart is not even read without a reason given in this session (the window
+ * shows its barrier before asking; this is the check that does not trust the window). */
 static gpointer
 open_chart_call (ChevetStore  *store,
-                 gpointer      data,
+                 gpointer      user_data,
                  GError      **error)
 {
-  ChevetChart *chart = chevet_store_read_chart (store, data, error);
+  OpenData *data = user_data;
+  ChevetChart *chart;
 
-  if (chart != NULL && !chevet_audit_chart_opened (store, data, error))
+  if (!chevet_audit_check_chart_access (store, data->patient_id, data->granted, error))
+    return NULL;
+  chart = chevet_store_read_chart (store, data->patient_id, error);
+  if (chart != NULL && !chevet_audit_chart_opened (store, data->patient_id, error))
     g_clear_pointer (&chart, chevet_chart_free);
   return chart;
 }
@@ -714,11 +740,17 @@ chevet_session_open_chart_async (ChevetSession       *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
+  OpenData *data;
+
   g_return_if_fail (CHEVET_IS_SESSION (self));
   g_return_if_fail (patient_id != NULL);
 
-  session_call (self, chevet_session_open_chart_async, open_chart_call, g_strdup (patient_id),
-                g_free, (GDestroyNotify) chevet_chart_free, cancellable, callback, user_data);
+  data = g_new0 (OpenData, 1);
+  data->patient_id = g_strdup (patient_id);
+  data->granted = chevet_session_has_access (self, patient_id);
+  session_call (self, chevet_session_open_chart_async, open_chart_call, data,
+                (GDestroyNotify) open_data_free, (GDestroyNotify) chevet_chart_free,
+                cancellable, callback, user_data);
 }
 
 ChevetChart *
@@ -727,6 +759,72 @@ chevet_session_open_chart_finish (ChevetSession  *self,
                                   GError        **error)
 {
   return session_call_finish (self, result, chevet_session_open_chart_async, error);
+}
+
+/* The break-glass entry, the recent list and chart-open commit together, after the chart
+ * was read: a chart that cannot be read leaves no claim that it was seen. */
+static gpointer
+break_glass_call (ChevetStore  *store,
+                  gpointer      user_data,
+                  GError      **error)
+{
+  OpenData *data = user_data;
+  ChevetChart *chart;
+
+  if (!chevet_audit_check_break_glass (data->category, data->reason, error))
+    return NULL;
+  chart = chevet_store_read_chart (store, data->patient_id, error);
+  if (chart != NULL &&
+      !chevet_audit_break_glass (store, data->patient_id, data->category, data->reason, error))
+    g_clear_pointer (&chart, chevet_chart_free);
+  return chart;
+}
+
+void
+chevet_session_break_glass_async (ChevetSession       *self,
+                                  const char          *patient_id,
+                                  const char          *category,
+                                  const char          *reason,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  OpenData *data;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (patient_id != NULL);
+
+  data = g_new0 (OpenData, 1);
+  data->patient_id = g_strdup (patient_id);
+  data->category = g_strdup (category);
+  data->reason = g_strdup (reason);
+  session_call (self, chevet_session_break_glass_async, break_glass_call, data,
+                (GDestroyNotify) open_data_free, (GDestroyNotify) chevet_chart_free,
+                cancellable, callback, user_data);
+}
+
+ChevetChart *
+chevet_session_break_glass_finish (ChevetSession  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  ChevetChart *chart = session_call_finish (self, result, chevet_session_break_glass_async, error);
+  CallData *call = g_task_get_task_data (G_TASK (result));
+
+  /* The result of a job from before a lock comes back cancelled: no grant survives it. */
+  if (chart != NULL)
+    g_hash_table_add (self->grants, g_strdup (((OpenData *) call->data)->patient_id));
+  return chart;
+}
+
+gboolean
+chevet_session_has_access (ChevetSession *self,
+                           const char    *patient_id)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (patient_id != NULL, FALSE);
+
+  return self->unlocked && g_hash_table_contains (self->grants, patient_id);
 }
 
 static gpointer
@@ -1252,6 +1350,8 @@ chevet_session_lock (ChevetSession *self)
   was_unlocked = self->unlocked;
   self->generation++;
   self->unlocked = FALSE;
+  /* Access to a restricted chart lasts until the workstation locks. */
+  g_hash_table_remove_all (self->grants);
   /* The run's own reference keeps its store until the thread has stopped. */
   chevet_session_cancel_sync (self);
   g_clear_object (&self->sync);
@@ -1301,6 +1401,7 @@ chevet_session_finalize (GObject *object)
   close_store (self, "quit");
   g_clear_object (&self->sync);
   g_clear_object (&self->sync_cancellable);
+  g_clear_pointer (&self->grants, g_hash_table_unref);
   g_free (self->path);
   g_free (self->workspace_name);
   g_free (self->account);
@@ -1393,6 +1494,7 @@ chevet_session_class_init (ChevetSessionClass *klass)
 static void
 chevet_session_init (ChevetSession *self)
 {
+  self->grants = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 ChevetSession *

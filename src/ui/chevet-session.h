@@ -57,6 +57,23 @@ void           chevet_session_open_chart_async   (ChevetSession        *self,
 ChevetChart   *chevet_session_open_chart_finish  (ChevetSession        *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
+/* A restricted chart (chevet_patient_is_restricted) refuses chevet_session_open_chart_async
+ * with CHEVET_AUDIT_ERROR_RESTRICTED until a reason is given here: the chart is read and
+ * "break-glass" and "chart-open" are recorded (chevet_audit_break_glass). The reason then
+ * holds for that patient until the workstation locks (chevet_session_has_access): kept in
+ * memory only, taken by _finish. Errors: CHEVET_AUDIT_ERROR_UNKNOWN_CATEGORY, _NO_REASON. */
+void           chevet_session_break_glass_async  (ChevetSession        *self,
+                                                  const char           *patient_id,
+                                                  const char           *category,
+                                                  const char           *reason,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+ChevetChart   *chevet_session_break_glass_finish (ChevetSession        *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+gboolean       chevet_session_has_access         (ChevetSession        *self,
+                                                  const char           *patient_id);
 /* Every value of one code for a patient, oldest first (GPtrArray of ChevetChartItem). */
 void           chevet_session_read_series_async  (ChevetSession        *self,
                                                   const char           *patient_id,

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chevet-break-glass-page.h"
 #include "chevet-chart.h"
 #include "chevet-chart-print.h"
 #include "chevet-chart-view.h"
@@ -61,6 +62,7 @@ struct _ChevetWindow
   GtkStack             *chart_stack;
   AdwStatusPage        *no_patient_page;
   ChevetChartView      *chart_view;
+  ChevetBreakGlassPage *break_glass_page;
 
   const char           *page;  /* interned */
 };
@@ -123,6 +125,8 @@ update_chart_title (ChevetWindow *self)
 
   if (chart != NULL && chart->patient != NULL)
     name = chevet_patient_get_display_name (chart->patient);
+  else if (chevet_break_glass_page_get_patient_id (self->break_glass_page) != NULL)
+    name = _("Restricted Record");
   adw_window_title_set_title (self->chart_title, name != NULL ? name : _("Chart"));
 }
 
@@ -175,6 +179,8 @@ clear_chart (ChevetWindow *self)
     adw_toast_dismiss (self->toast);
   g_clear_object (&self->toast);
   chevet_chart_view_clear (self->chart_view);
+  /* A reason typed and not yet used goes too; the session forgot the reasons given. */
+  chevet_break_glass_page_clear (self->break_glass_page);
   gtk_stack_set_visible_child_name (self->chart_stack, "empty");
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->patients_page));
   update_chart_title (self);
@@ -196,16 +202,63 @@ dup_print_footer (ChevetWindow *self)
 }
 
 static void
-on_patients_page_patient_activated (ChevetWindow  *self,
-                                    ChevetPatient *patient)
+show_chart_pane (ChevetWindow *self)
 {
-  g_debug ("opening the chart of patient %s", chevet_patient_get_id (patient));
-  chevet_chart_view_load (self->chart_view, chevet_patient_get_id (patient));
-  gtk_stack_set_visible_child_name (self->chart_stack, "chart");
   adw_leaflet_set_visible_child (self->leaflet, self->chart_pane);
   /* Folded, the list (and the focus in it) just went away. */
   if (adw_leaflet_get_folded (self->leaflet))
     gtk_widget_child_focus (self->chart_pane, GTK_DIR_TAB_FORWARD);
+}
+
+static void
+on_patients_page_patient_activated (ChevetWindow  *self,
+                                    ChevetPatient *patient)
+{
+  const char *id = chevet_patient_get_id (patient);
+
+  /* A restricted record shows the barrier instead: nothing of the chart is read until a
+   * reason is given (the session refuses it too), and the chart shown before goes. */
+  if (chevet_patient_is_restricted (patient) && !chevet_session_has_access (self->session, id))
+    {
+      g_debug ("patient %s is restricted: asking for a reason", id);
+      chevet_chart_view_clear (self->chart_view);
+      chevet_break_glass_page_set_patient (self->break_glass_page, patient);
+      gtk_stack_set_visible_child_name (self->chart_stack, "restricted");
+      update_chart_title (self);
+      update_chart_actions (self);
+      show_chart_pane (self);
+      return;
+    }
+  chevet_break_glass_page_clear (self->break_glass_page);
+  g_debug ("opening the chart of patient %s", id);
+  chevet_chart_view_load (self->chart_view, id);
+  gtk_stack_set_visible_child_name (self->chart_stack, "chart");
+  show_chart_pane (self);
+}
+
+static void
+on_break_glass_page_open (ChevetWindow *self,
+                          const char   *patient_id,
+                          const char   *category,
+                          const char   *reason)
+{
+  g_autofree char *id = g_strdup (patient_id);
+
+  g_debug ("opening the restricted chart of patient %s with a reason", id);
+  chevet_chart_view_load_with_reason (self->chart_view, id, category, reason);
+  chevet_break_glass_page_clear (self->break_glass_page);
+  gtk_stack_set_visible_child_name (self->chart_stack, "chart");
+  update_chart_title (self);
+}
+
+static void
+on_break_glass_page_cancel (ChevetWindow *self)
+{
+  chevet_break_glass_page_clear (self->break_glass_page);
+  gtk_stack_set_visible_child_name (self->chart_stack, "empty");
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->patients_page));
+  update_chart_title (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->patients_page));
 }
 
 static void
@@ -804,6 +857,7 @@ chevet_window_class_init (ChevetWindowClass *klass)
   g_type_ensure (CHEVET_TYPE_UNLOCK_PAGE);
   g_type_ensure (CHEVET_TYPE_PATIENTS_PAGE);
   g_type_ensure (CHEVET_TYPE_CHART_VIEW);
+  g_type_ensure (CHEVET_TYPE_BREAK_GLASS_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/chevet/Chevet/chevet-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, toast_overlay);
@@ -822,6 +876,9 @@ chevet_window_class_init (ChevetWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, chart_stack);
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, no_patient_page);
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, chart_view);
+  gtk_widget_class_bind_template_child (widget_class, ChevetWindow, break_glass_page);
+  gtk_widget_class_bind_template_callback (widget_class, on_break_glass_page_open);
+  gtk_widget_class_bind_template_callback (widget_class, on_break_glass_page_cancel);
   gtk_widget_class_bind_template_callback (widget_class, on_patients_page_patient_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_back_button_clicked);
 
