@@ -78,6 +78,7 @@ struct _ChevetPatientRow
   char          *initials;
   guint          color;
   gboolean       deceased;
+  gboolean       restricted;
   gboolean       loading;
 
   /* Laid out on first draw, dropped when the text, the width or the style changes. */
@@ -224,6 +225,7 @@ update (ChevetPatientRow *self)
   self->heading = g_strdup (heading);
   self->loading = self->item != NULL && !chevet_patient_item_get_loaded (self->item);
   self->deceased = p != NULL && chevet_patient_get_deceased (p);
+  self->restricted = p != NULL && chevet_patient_is_restricted (p);
 
   if (p != NULL)
     {
@@ -258,7 +260,7 @@ update (ChevetPatientRow *self)
   else
     gtk_widget_queue_draw (GTK_WIDGET (self));
 
-  /* What a screen reader says for the row: name, details, identifier, deceased. */
+  /* What a screen reader says for the row: name, details, identifier, deceased, restricted. */
   if (p != NULL)
     {
       const char *facts[] = {
@@ -266,6 +268,7 @@ update (ChevetPatientRow *self)
         self->details,
         self->identifier,
         self->deceased ? _("Deceased") : NULL,
+        self->restricted ? _("Restricted record") : NULL,
       };
       GString *label = g_string_new (NULL);
       guint i;
@@ -537,9 +540,15 @@ chevet_patient_row_snapshot (GtkWidget   *widget,
     PangoLayout *name;
     int w, h;
 
-    if (self->deceased)
+    if (self->deceased || self->restricted)
       {
-        tag = ensure_layout (self, LAYOUT_TAG, _("Deceased"), 0);
+        /* Translators: the tag of a patient who is deceased and whose record is restricted */
+        const char *both = _("Deceased · Restricted");
+
+        tag = ensure_layout (self, LAYOUT_TAG,
+                             self->deceased && self->restricted ? both
+                             : self->deceased ? _("Deceased")
+                             : C_("patient record", "Restricted"), 0);
         pango_layout_get_pixel_size (tag, &tag_w, &tag_h);
         tag_w += 2 * TAG_PAD_X;
         name_w = MAX (0, text_w - tag_w - TAG_GAP);
@@ -556,6 +565,12 @@ chevet_patient_row_snapshot (GtkWidget   *widget,
 
         tag_bg.alpha *= 0.1f;
         tag_fg.alpha *= 0.75f;
+        /* Restricted records stand out in the warning colour; the word says it too. */
+        if (self->restricted)
+          {
+            tag_bg = (GdkRGBA) { 0.90f, 0.65f, 0.04f, 0.25f };
+            tag_fg = fg;
+          }
         append_pill (snapshot, tag_x, tag_y, tag_w, tag_h + 2 * TAG_PAD_Y, (tag_h + 2 * TAG_PAD_Y) / 2.f, &tag_bg);
         chevet_snapshot_append_layout_at (snapshot, tag, tag_x + TAG_PAD_X, tag_y + TAG_PAD_Y, &tag_fg);
       }
@@ -744,7 +759,7 @@ chevet_patient_row_set_item (ChevetPatientRow  *self,
 char *
 chevet_patient_row_dup_text (ChevetPatientRow *self)
 {
-  const char *texts[6];
+  const char *texts[7];
   GString *text = g_string_new (NULL);
   guint n = 0;
 
@@ -753,6 +768,7 @@ chevet_patient_row_dup_text (ChevetPatientRow *self)
   texts[n++] = self->heading;
   texts[n++] = self->name;
   texts[n++] = self->deceased ? _("Deceased") : NULL;
+  texts[n++] = self->restricted ? C_("patient record", "Restricted") : NULL;
   texts[n++] = self->details;
   texts[n++] = self->identifier;
   texts[n++] = self->initials;
