@@ -710,15 +710,36 @@ cmd_chart (int    argc,
   g_autoptr(ChevetChart) chart = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *category = NULL;
+  g_autofree char *reason = NULL;
+  const GOptionEntry entries[] = {
+    { "break-glass", 0, 0, G_OPTION_ARG_STRING, &category,
+      N_("Open a restricted record (break the glass) for a reason of CATEGORY: emergency, "
+         "care (a patient under your care), consent (the patient’s consent) or other"),
+      N_("CATEGORY") },
+    { "reason", 0, 0, G_OPTION_ARG_STRING, &reason,
+      N_("Why you need the restricted record now (with “other”, at least three words); "
+         "it is recorded in the audit trail and reviewed"),
+      N_("TEXT") },
+    { NULL }
+  };
 
   context = command_context_new (_("PATIENT_ID"),
                                  _("Print a patient’s chart as text: allergies, problems, "
-                                   "medications, latest vital signs and results, encounters."));
+                                   "medications, latest vital signs and results, encounters. "
+                                   "A restricted record (confidentiality R or V) is printed "
+                                   "only with --break-glass and --reason, recorded as "
+                                   "break-the-glass access."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
   if (!parse_command_line (context, &argc, &argv))
     return EXIT_USAGE;
   if (argc != 2)
     return usage_error (_("Which patient? Give one PATIENT_ID (see “chevet-cli patients”)"));
+  if ((category == NULL) != (reason == NULL))
+    return usage_error (_("Give --break-glass CATEGORY and --reason TEXT together"));
+  if (category != NULL && !chevet_audit_check_break_glass (category, reason, &error))
+    return usage_error (error->message);
   if (!check_account_given ())
     return EXIT_USAGE;
 
@@ -726,12 +747,28 @@ cmd_chart (int    argc,
   if (store == NULL)
     return fail (error);
 
+  /* Without a reason, a restricted chart is not even read (the attempt is recorded). */
+  if (category == NULL && !chevet_audit_check_chart_access (store, argv[1], FALSE, &error))
+    {
+      if (!g_error_matches (error, CHEVET_AUDIT_ERROR, CHEVET_AUDIT_ERROR_RESTRICTED))
+        return fail (error);
+      print_error (error->message);
+      g_printerr (_("To open it, give --break-glass CATEGORY --reason TEXT (see “%s --help”).\n"),
+                  g_get_prgname ());
+      return EXIT_FAILURE;
+    }
+
   chart = chevet_store_read_chart (store, argv[1], &error);
   if (chart == NULL && error != NULL)
     return fail (error);
-  if (chart != NULL && chart->patient != NULL &&
-      !chevet_audit_append (store, CHEVET_AUDIT_CHART_OPEN, argv[1], CHEVET_AUDIT_SUCCESS, NULL, &error))
-    return fail (error);
+  if (chart != NULL && chart->patient != NULL)
+    {
+      /* With a reason: break-glass, then chart-open, one transaction. */
+      if (category != NULL
+          ? !chevet_audit_break_glass (store, argv[1], category, reason, &error)
+          : !chevet_audit_append (store, CHEVET_AUDIT_CHART_OPEN, argv[1], CHEVET_AUDIT_SUCCESS, NULL, &error))
+        return fail (error);
+    }
   if (chart == NULL || chart->patient == NULL)
     {
       /* A resource id identifies no one, so it may appear in a message. */

@@ -578,7 +578,13 @@ write_patient (Chart *c)
   char id[32];
   int age_days = rng_range (r, 0, 95 * 365 + 23);
   int gender_roll = rng_int (r, 100);
-  gboolean restricted = rng_chance (r, 10);
+  /* This draw once decided the restricted records; it stays so that the random stream,
+   * and every clinic and test built on it, is unchanged. */
+  G_GNUC_UNUSED gboolean old_restricted = rng_chance (r, 10);
+  /* One patient in 40 has a restricted record, chosen by index, not by a draw; one in four
+   * of those is very restricted (V). The same ids in every clinic, whatever the seed. */
+  gboolean restricted = c->pat % 40 == 7;
+  gboolean very_restricted = restricted && (c->pat / 40) % 4 == 1;
   gboolean deceased = rng_chance (r, 20);
   const char *gender;
 
@@ -594,8 +600,8 @@ write_patient (Chart *c)
   if (restricted)
     {
       g_string_append (b, ",\"security\":[");
-      json_coding (b, "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R",
-                   "restricted");
+      json_coding (b, "http://terminology.hl7.org/CodeSystem/v3-Confidentiality",
+                   very_restricted ? "V" : "R", very_restricted ? "very restricted" : "restricted");
       g_string_append_c (b, ']');
     }
   end_meta (b);
