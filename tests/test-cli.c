@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "chevet-audit.h"
 #include "chevet-store-private.h"
 
 /* Each unlock costs a deliberate Argon2id derivation (~0.5 s): the tests share one
@@ -589,6 +590,77 @@ test_chart_prints_name_and_sections (void)
   g_assert_nonnull (strstr (missing->err, "no-such-patient"));
 }
 
+static gboolean
+collect_action (const ChevetAuditEntry *entry,
+                gpointer                user_data,
+                GError                **error)
+{
+  g_ptr_array_add (user_data, g_strdup_printf ("%s|%s|%s|%s", entry->action, entry->patient ?: "",
+                                               entry->outcome, entry->detail ?: ""));
+  return TRUE;
+}
+
+/* chv-pat-000007 of a generated clinic has a restricted record (the generator's rule). */
+static void
+test_chart_restricted_needs_break_glass (void)
+{
+  g_autoptr(CliResult) refused = NULL;
+  g_autoptr(CliResult) half = NULL;
+  g_autoptr(CliResult) unknown = NULL;
+  g_autoptr(CliResult) opened = NULL;
+  g_autoptr(CliResult) help = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(GPtrArray) trail = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  const char *id = "chv-pat-000007";
+  Clinic *c;
+
+  if (!have_cli ())
+    return;
+  c = ensure_clinic ();
+
+  refused = run_cli ("chart", "--workspace", c->workspace, "--account", "admin",
+                     "--passphrase-file", c->admin_file, id, NULL);
+  g_assert_cmpint (refused->status, ==, 1);
+  g_assert_cmpstr (refused->out, ==, "");
+  g_assert_true (contains_casefold (refused->err, "restricted"));
+  g_assert_nonnull (strstr (refused->err, "--break-glass"));
+
+  half = run_cli ("chart", "--workspace", c->workspace, "--account", "admin",
+                  "--passphrase-file", c->admin_file, "--break-glass", "emergency", id, NULL);
+  g_assert_cmpint (half->status, ==, 2);
+  g_assert_cmpstr (half->out, ==, "");
+  unknown = run_cli ("chart", "--workspace", c->workspace, "--account", "admin",
+                     "--passphrase-file", c->admin_file, "--break-glass", "curiosity",
+                     "--reason", "just looking", id, NULL);
+  g_assert_cmpint (unknown->status, ==, 2);
+  g_assert_nonnull (strstr (unknown->err, "curiosity"));
+
+  opened = run_cli ("chart", "--workspace", c->workspace, "--account", "admin",
+                    "--passphrase-file", c->admin_file, "--break-glass", "care",
+                    "--reason", "Seen today in clinic", id, NULL);
+  g_assert_cmpint (opened->status, ==, 0);
+  g_assert_nonnull (strstr (opened->out, "\nProblems\n"));
+  /* The reason is the clinician's: it is not echoed anywhere. */
+  g_assert_null (strstr (opened->err, "Seen today"));
+
+  help = run_cli ("chart", "--help", NULL);
+  g_assert_nonnull (strstr (help->out, "--break-glass"));
+  g_assert_nonnull (strstr (help->out, "--reason"));
+
+  store = chevet_store_open (c->workspace, "admin", ADMIN_PASSPHRASE, &error);
+  g_assert_no_error (error);
+  g_assert_true (chevet_audit_foreach (store, 0, 0, collect_action, trail, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_ptr_array_find_with_equal_func (trail, "chart-open|chv-pat-000007|denied|restricted",
+                                                   g_str_equal, NULL));
+  g_assert_true (g_ptr_array_find_with_equal_func (trail, "break-glass|chv-pat-000007|success|"
+                                                   "category=care reason=Seen today in clinic",
+                                                   g_str_equal, NULL));
+  g_assert_true (g_ptr_array_find_with_equal_func (trail, "chart-open|chv-pat-000007|success|break-glass",
+                                                   g_str_equal, NULL));
+}
+
 static void
 test_wrong_passphrase_and_unknown_account_differ (void)
 {
@@ -1006,6 +1078,7 @@ main (int    argc,
   g_test_add_func ("/cli/patients/search-ignores-case-and-accents",
                    test_search_ignores_case_and_accents);
   g_test_add_func ("/cli/chart/prints-name-and-sections", test_chart_prints_name_and_sections);
+  g_test_add_func ("/cli/chart/restricted-needs-break-glass", test_chart_restricted_needs_break_glass);
   g_test_add_func ("/cli/open/wrong-passphrase-differs-from-unknown-account",
                    test_wrong_passphrase_and_unknown_account_differ);
   g_test_add_func ("/cli/open/not-a-workspace", test_not_a_workspace);
