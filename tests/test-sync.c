@@ -15,6 +15,7 @@
 
 #include "chevet-audit.h"
 #include "chevet-outbox.h"
+#include "chevet-patient.h"
 #include "chevet-server-settings.h"
 #include "chevet-store.h"
 #include "chevet-sync.h"
@@ -220,6 +221,15 @@ test_full_then_incremental (Fixture *f, gconstpointer data)
 
   first = run_sync_ok (f);
   assert_cache_equals_server (f);
+  /* Synced patients carry their confidentiality, as imported ones do (the generator
+   * restricts chv-pat-000007). */
+  {
+    g_autoptr(ChevetPatient) restricted = chevet_store_dup_patient (f->store, "chv-pat-000007", NULL);
+    g_autoptr(ChevetPatient) plain = chevet_store_dup_patient (f->store, "chv-pat-000006", NULL);
+
+    g_assert_true (chevet_patient_is_restricted (restricted));
+    g_assert_false (chevet_patient_is_restricted (plain));
+  }
   g_assert_cmpuint (chevet_sync_get_resources_done (first), ==, total);
   g_assert_cmpint (chevet_sync_get_resources_expected (first), ==, total);
   last_sync = chevet_store_dup_meta (f->store, "last-sync", NULL);
