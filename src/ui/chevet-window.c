@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chevet-auto-lock.h"
 #include "chevet-chart.h"
 #include "chevet-chart-print.h"
 #include "chevet-chart-view.h"
@@ -39,6 +40,16 @@ struct _ChevetWindow
 
   ChevetSession        *session;
   GSettings            *settings;
+  ChevetAutoLock       *auto_lock;
+
+  /* Where the account was when the session locked, to return there if the same account
+   * unlocks: the account name, the chart's Patient resource id (never a name), its
+   * section. Forgotten when another account unlocks. */
+  char                 *unlocked_account;
+  char                 *resume_account;
+  char                 *resume_patient_id;
+  char                 *resume_section;
+  char                 *open_patient_id;  /* the chart last opened while unlocked */
 
   GtkFileChooserNative *export_chooser;
   GtkWidget            *outbox_window;
@@ -195,17 +206,27 @@ dup_print_footer (ChevetWindow *self)
                           when);
 }
 
+/* The one way a chart opens: from the list, or back where the account was at unlock. */
 static void
-on_patients_page_patient_activated (ChevetWindow  *self,
-                                    ChevetPatient *patient)
+open_chart (ChevetWindow *self,
+            const char   *patient_id)
 {
-  g_debug ("opening the chart of patient %s", chevet_patient_get_id (patient));
-  chevet_chart_view_load (self->chart_view, chevet_patient_get_id (patient));
+  g_debug ("opening the chart of patient %s", patient_id);
+  g_free (self->open_patient_id);
+  self->open_patient_id = g_strdup (patient_id);
+  chevet_chart_view_load (self->chart_view, patient_id);
   gtk_stack_set_visible_child_name (self->chart_stack, "chart");
   adw_leaflet_set_visible_child (self->leaflet, self->chart_pane);
   /* Folded, the list (and the focus in it) just went away. */
   if (adw_leaflet_get_folded (self->leaflet))
     gtk_widget_child_focus (self->chart_pane, GTK_DIR_TAB_FORWARD);
+}
+
+static void
+on_patients_page_patient_activated (ChevetWindow  *self,
+                                    ChevetPatient *patient)
+{
+  open_chart (self, chevet_patient_get_id (patient));
 }
 
 static void
@@ -492,6 +513,30 @@ update_page (ChevetWindow *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VISIBLE_PAGE]);
 }
 
+/* Unlocked again: the same account returns to the chart it had open (opened again, so
+ * recorded again in the audit trail); another one starts at the list, with the first
+ * section, and the previous account's place is forgotten. The search is empty either
+ * way: what was typed may have been a name. */
+static void
+resume_or_start_fresh (ChevetWindow *self)
+{
+  const char *account = chevet_session_get_account (self->session);
+  g_autofree char *patient_id = g_steal_pointer (&self->resume_patient_id);
+  g_autofree char *section = g_steal_pointer (&self->resume_section);
+  g_autofree char *resume_account = g_steal_pointer (&self->resume_account);
+
+  g_free (self->unlocked_account);
+  self->unlocked_account = g_strdup (account);
+
+  if (patient_id != NULL && g_strcmp0 (account, resume_account) == 0)
+    {
+      chevet_chart_view_set_section (self->chart_view, section);
+      open_chart (self, patient_id);
+    }
+  else
+    chevet_chart_view_set_section (self->chart_view, "summary");
+}
+
 static void
 on_session_unlocked_changed (ChevetWindow *self)
 {
@@ -501,17 +546,30 @@ on_session_unlocked_changed (ChevetWindow *self)
                              chevet_session_get_account (self->session));
       chevet_unlock_page_reset (self->unlock_page);
       chevet_patients_page_reload (self->patients_page);
+      update_page (self);
+      resume_or_start_fresh (self);
+      return;
     }
-  else
+
+  /* Before anything else: no patient string may outlive the lock. The session
+   * cancelled the sync; its result is ignored (sync_running). Only the resource id of
+   * the chart that was open stays, for the same account's return. */
+  g_clear_pointer (&self->resume_patient_id, g_free);
+  g_clear_pointer (&self->resume_section, g_free);
+  g_clear_pointer (&self->resume_account, g_free);
+  if (self->open_patient_id != NULL && self->unlocked_account != NULL)
     {
-      /* Before anything else: no patient string may outlive the lock. The session
-       * cancelled the sync; its result is ignored (sync_running). */
-      self->sync_running = FALSE;
-      chevet_patients_page_set_sync (self->patients_page, NULL);
-      clear_chart (self);
-      chevet_patients_page_reset (self->patients_page);
-      chevet_unlock_page_reset (self->unlock_page);
+      self->resume_patient_id = g_steal_pointer (&self->open_patient_id);
+      self->resume_section = g_strdup (chevet_chart_view_get_section (self->chart_view));
+      self->resume_account = g_steal_pointer (&self->unlocked_account);
     }
+  g_clear_pointer (&self->open_patient_id, g_free);
+  g_clear_pointer (&self->unlocked_account, g_free);
+  self->sync_running = FALSE;
+  chevet_patients_page_set_sync (self->patients_page, NULL);
+  clear_chart (self);
+  chevet_patients_page_reset (self->patients_page);
+  chevet_unlock_page_reset (self->unlock_page);
   update_page (self);
 }
 
@@ -670,6 +728,13 @@ chevet_window_close_request (GtkWindow *window)
 }
 
 static void
+on_application_changed (ChevetWindow *self)
+{
+  if (self->auto_lock != NULL)
+    chevet_auto_lock_set_application (self->auto_lock, gtk_window_get_application (GTK_WINDOW (self)));
+}
+
+static void
 chevet_window_constructed (GObject *object)
 {
   ChevetWindow *self = (ChevetWindow *) object;
@@ -697,6 +762,9 @@ chevet_window_constructed (GObject *object)
   g_signal_connect_object (self->session, "notify::unlocked",
                            G_CALLBACK (on_session_unlocked_changed), self,
                            G_CONNECT_SWAPPED);
+  self->auto_lock = chevet_auto_lock_new (self->session, self->settings);
+  /* "application" is set after construction. */
+  g_signal_connect (self, "notify::application", G_CALLBACK (on_application_changed), NULL);
   g_signal_connect_object (self->session, "notify::syncing",
                            G_CALLBACK (update_sync_actions), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::server-configured",
@@ -717,6 +785,14 @@ chevet_window_dispose (GObject *object)
   if (self->sync_running && self->session != NULL)
     chevet_session_cancel_sync (self->session);
   self->sync_running = FALSE;
+  if (self->auto_lock != NULL)
+    g_object_run_dispose (G_OBJECT (self->auto_lock));
+  g_clear_object (&self->auto_lock);
+  g_clear_pointer (&self->unlocked_account, g_free);
+  g_clear_pointer (&self->resume_account, g_free);
+  g_clear_pointer (&self->resume_patient_id, g_free);
+  g_clear_pointer (&self->resume_section, g_free);
+  g_clear_pointer (&self->open_patient_id, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), CHEVET_TYPE_WINDOW);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
@@ -928,6 +1004,14 @@ chevet_window_get_session (ChevetWindow *self)
 {
   g_return_val_if_fail (CHEVET_IS_WINDOW (self), NULL);
   return self->session;
+}
+
+/* The idle lock (for tests, which drive its clock). */
+ChevetAutoLock *
+chevet_window_get_auto_lock (ChevetWindow *self)
+{
+  g_return_val_if_fail (CHEVET_IS_WINDOW (self), NULL);
+  return self->auto_lock;
 }
 
 /* "missing", "unlock" or "patients": for tests and tutorials. */
