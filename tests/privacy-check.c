@@ -35,6 +35,8 @@
 
 /* How far apart a family and a given name may be and still name one person. */
 #define NEAR_BYTES 32
+/* What an offending line shows around its first finding. */
+#define CONTEXT_BYTES 24
 
 typedef struct
 {
@@ -314,13 +316,31 @@ check_line (Needles    *n,
   return kind;
 }
 
-/* Redacted: every marked byte run becomes "[…]"; other bytes as they were. */
+/* Redacted: every marked byte run becomes "[REDACTED]", and only a little context
+ * around the first one is shown (the rest of a long line may name other patients in a
+ * way the check does not see; its own log must not repeat them). */
 static char *
 redact (const char *redacted)
 {
   GString *out = g_string_new (NULL);
+  const char *first = strchr (redacted, '\1');
+  const char *from = first != NULL && first - redacted > CONTEXT_BYTES ? first - CONTEXT_BYTES : redacted;
+  const char *to;
+  const char *last = first;
 
-  for (const char *p = redacted; *p != '\0'; p++)
+  if (first == NULL)
+    return g_string_free (out, FALSE);
+  while (last[1] == '\1')
+    last++;
+  to = strlen (last) > CONTEXT_BYTES ? last + CONTEXT_BYTES : last + strlen (last);
+  /* Whole characters only. */
+  while (from > redacted && (*from & 0xc0) == 0x80)
+    from--;
+  while (*to != '\0' && (*to & 0xc0) == 0x80)
+    to++;
+  if (from > redacted)
+    g_string_append (out, "...");
+  for (const char *p = from; p < to; p++)
     {
       if (*p == '\1')
         {
@@ -331,6 +351,8 @@ redact (const char *redacted)
       else
         g_string_append_c (out, *p);
     }
+  if (*to != '\0')
+    g_string_append (out, "...");
   return g_string_free (out, FALSE);
 }
 
