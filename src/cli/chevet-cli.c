@@ -2015,6 +2015,9 @@ main (int    argc,
   textdomain (GETTEXT_PACKAGE);
 
   g_set_prgname ("chevet-cli");
+  /* stdout is data (NDJSON, `stats` lines, exports) that scripts read: debug and info
+   * messages (G_MESSAGES_DEBUG) go to stderr with the errors, never in between. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   if (sodium_init () < 0)
     {

@@ -314,6 +314,28 @@ static const char * const male_given[] = {
   "Minh", "Đức", "Quốc Anh", "Jürgen", "Björn", "Lukas", "Seán", "Wojciech",
 };
 
+GStrv
+chevet_generator_dup_family_names (void)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (family_names); i++)
+    g_strv_builder_add (builder, family_names[i]);
+  return g_strv_builder_end (builder);
+}
+
+GStrv
+chevet_generator_dup_given_names (void)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (female_given); i++)
+    g_strv_builder_add (builder, female_given[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (male_given); i++)
+    g_strv_builder_add (builder, male_given[i]);
+  return g_strv_builder_end (builder);
+}
+
 static const char * const villages[] = {
   "Kouroussa", "Baro", "Banfèlè", "Cisséla", "Doura", "Kiniéro", "Komola-Koura",
   "Sanguiana", "Kansereah", "Bissikrima", "Dabola", "Mansonia",

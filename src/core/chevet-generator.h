@@ -40,4 +40,9 @@ gboolean         chevet_generator_write_ndjson (ChevetGenerator         *self,
 /* Resources written by the last call, per type: (char *type) -> GUINT_TO_POINTER (n). */
 GHashTable      *chevet_generator_get_counts   (ChevetGenerator         *self);
 
+/* Every family and given name a generated patient can have, whatever the seed: what
+ * the privacy check of the test logs looks for (tests/privacy-check.c). */
+GStrv            chevet_generator_dup_family_names (void);
+GStrv            chevet_generator_dup_given_names  (void);
+
 G_END_DECLS

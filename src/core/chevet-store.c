@@ -97,6 +97,15 @@ key_slots_free (KeySlots *ks)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KeySlots, key_slots_free)
 
+/* Stores whose key is not wiped yet (counted in init and finalize). */
+static gint n_keyed_stores;
+
+guint
+chevet_store_count_alive_for_testing (void)
+{
+  return (guint) g_atomic_int_get (&n_keyed_stores);
+}
+
 void
 chevet_store_set_kdf_cost_for_testing (guint64 opslimit,
                                        gsize   memlimit)
@@ -450,6 +459,7 @@ chevet_store_finalize (GObject *object)
   g_free (self->account);
   g_free (self->name);
   g_free (self->workspace_id);
+  g_atomic_int_dec_and_test (&n_keyed_stores);
 
   G_OBJECT_CLASS (chevet_store_parent_class)->finalize (object);
 }
@@ -470,7 +480,7 @@ static void
 chevet_store_init (ChevetStore *self)
 {
   /* Keyed by the address of the SQL text: callers pass string constants. */
-  self->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_statement);
+  self->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_statement);  g_atomic_int_inc (&n_keyed_stores);
 }
 
 sqlite3 *

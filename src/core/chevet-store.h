@@ -124,5 +124,8 @@ gboolean     chevet_store_set_meta             (ChevetStore  *self,
 /* Testing only: make new key slots cheap to derive. Never called by the programs. */
 void         chevet_store_set_kdf_cost_for_testing (guint64   opslimit,
                                                     gsize     memlimit);
+/* Testing only: how many stores are alive in the process, so how many keys are still in
+ * memory (finalize wipes each). */
+guint        chevet_store_count_alive_for_testing  (void);
 
 G_END_DECLS

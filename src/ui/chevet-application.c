@@ -257,6 +257,9 @@ chevet_application_new (const char        *application_id,
                        "application-id", application_id,
                        "flags", flags,
                        "resource-base-path", "/io/github/chevet/Chevet",
+                       /* GTK follows the screensaver (screensaver-active, which the
+                        * auto-lock obeys) only for an application in the session. */
+                       "register-session", TRUE,
                        NULL);
 }
 

@@ -4,8 +4,8 @@
  * Every row is bound to its io.github.chevet.Chevet key with g_settings_bind, on the
  * settings passed in (the application's, or a test's own). Nothing is applied here:
  * the application follows style-variant (AdwStyleManager), the window follows
- * recent-patients-limit; auto-lock-minutes is only stored for now (the automatic lock
- * itself is a later issue).
+ * recent-patients-limit, and the window's ChevetAutoLock reads auto-lock-minutes at
+ * each check, so a new delay applies without a restart.
  *
  * The Server page edits the workspace's ChevetServerSettings through the session's
  * worker (they live in the encrypted store, never in GSettings): it is filled when the
@@ -123,8 +123,9 @@ update_auto_lock_subtitle (ChevetPreferencesWindow *self)
   guint minutes = g_settings_get_uint (self->settings, "auto-lock-minutes");
   g_autofree char *subtitle = NULL;
 
-  subtitle = g_strdup_printf (ngettext ("Lock after %u minute of inactivity",
-                                        "Lock after %u minutes of inactivity",
+  /* Says what the lock does, not only when: a clinician should know the chart closes. */
+  subtitle = g_strdup_printf (ngettext ("Locks after %u minute without keyboard or mouse use, and when the screen locks: patient details leave the window until the passphrase is typed again",
+                                        "Locks after %u minutes without keyboard or mouse use, and when the screen locks: patient details leave the window until the passphrase is typed again",
                                         minutes),
                               minutes);
   adw_action_row_set_subtitle (self->auto_lock_row, subtitle);

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chevet-auto-lock.h"
 #include "chevet-break-glass-page.h"
 #include "chevet-chart.h"
 #include "chevet-chart-print.h"
@@ -40,6 +41,16 @@ struct _ChevetWindow
 
   ChevetSession        *session;
   GSettings            *settings;
+  ChevetAutoLock       *auto_lock;
+
+  /* Where the account was when the session locked, to return there if the same account
+   * unlocks: the account name, the chart's Patient resource id (never a name), its
+   * section. Forgotten when another account unlocks. */
+  char                 *unlocked_account;
+  char                 *resume_account;
+  char                 *resume_patient_id;
+  char                 *resume_section;
+  char                 *open_patient_id;  /* the chart last opened while unlocked */
 
   GtkFileChooserNative *export_chooser;
   GtkWidget            *outbox_window;
@@ -210,6 +221,22 @@ show_chart_pane (ChevetWindow *self)
     gtk_widget_child_focus (self->chart_pane, GTK_DIR_TAB_FORWARD);
 }
 
+/* The one way an unrestricted chart opens: from the list, or back where the account was
+ * at unlock. A restricted chart opened through the barrier is not remembered for the
+ * return after unlock: its access ended with the lock. */
+static void
+open_chart (ChevetWindow *self,
+            const char   *patient_id)
+{
+  g_debug ("opening the chart of patient %s", patient_id);
+  g_free (self->open_patient_id);
+  self->open_patient_id = g_strdup (patient_id);
+  chevet_break_glass_page_clear (self->break_glass_page);
+  chevet_chart_view_load (self->chart_view, patient_id);
+  gtk_stack_set_visible_child_name (self->chart_stack, "chart");
+  show_chart_pane (self);
+}
+
 static void
 on_patients_page_patient_activated (ChevetWindow  *self,
                                     ChevetPatient *patient)
@@ -221,6 +248,7 @@ on_patients_page_patient_activated (ChevetWindow  *self,
   if (chevet_patient_is_restricted (patient) && !chevet_session_has_access (self->session, id))
     {
       g_debug ("patient %s is restricted: asking for a reason", id);
+      g_clear_pointer (&self->open_patient_id, g_free);
       chevet_chart_view_clear (self->chart_view);
       chevet_break_glass_page_set_patient (self->break_glass_page, patient);
       gtk_stack_set_visible_child_name (self->chart_stack, "restricted");
@@ -229,11 +257,14 @@ on_patients_page_patient_activated (ChevetWindow  *self,
       show_chart_pane (self);
       return;
     }
-  chevet_break_glass_page_clear (self->break_glass_page);
-  g_debug ("opening the chart of patient %s", id);
-  chevet_chart_view_load (self->chart_view, id);
-  gtk_stack_set_visible_child_name (self->chart_stack, "chart");
-  show_chart_pane (self);
+  if (chevet_patient_is_restricted (patient))
+    {
+      /* Access granted earlier in this unlock: open, but never resume after a lock. */
+      open_chart (self, id);
+      g_clear_pointer (&self->open_patient_id, g_free);
+      return;
+    }
+  open_chart (self, id);
 }
 
 static void
@@ -245,6 +276,7 @@ on_break_glass_page_open (ChevetWindow *self,
   g_autofree char *id = g_strdup (patient_id);
 
   g_debug ("opening the restricted chart of patient %s with a reason", id);
+  g_clear_pointer (&self->open_patient_id, g_free);
   chevet_chart_view_load_with_reason (self->chart_view, id, category, reason);
   chevet_break_glass_page_clear (self->break_glass_page);
   gtk_stack_set_visible_child_name (self->chart_stack, "chart");
@@ -545,6 +577,30 @@ update_page (ChevetWindow *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VISIBLE_PAGE]);
 }
 
+/* Unlocked again: the same account returns to the chart it had open (opened again, so
+ * recorded again in the audit trail); another one starts at the list, with the first
+ * section, and the previous account's place is forgotten. The search is empty either
+ * way: what was typed may have been a name. */
+static void
+resume_or_start_fresh (ChevetWindow *self)
+{
+  const char *account = chevet_session_get_account (self->session);
+  g_autofree char *patient_id = g_steal_pointer (&self->resume_patient_id);
+  g_autofree char *section = g_steal_pointer (&self->resume_section);
+  g_autofree char *resume_account = g_steal_pointer (&self->resume_account);
+
+  g_free (self->unlocked_account);
+  self->unlocked_account = g_strdup (account);
+
+  if (patient_id != NULL && g_strcmp0 (account, resume_account) == 0)
+    {
+      chevet_chart_view_set_section (self->chart_view, section);
+      open_chart (self, patient_id);
+    }
+  else
+    chevet_chart_view_set_section (self->chart_view, "summary");
+}
+
 static void
 on_session_unlocked_changed (ChevetWindow *self)
 {
@@ -554,17 +610,30 @@ on_session_unlocked_changed (ChevetWindow *self)
                              chevet_session_get_account (self->session));
       chevet_unlock_page_reset (self->unlock_page);
       chevet_patients_page_reload (self->patients_page);
+      update_page (self);
+      resume_or_start_fresh (self);
+      return;
     }
-  else
+
+  /* Before anything else: no patient string may outlive the lock. The session
+   * cancelled the sync; its result is ignored (sync_running). Only the resource id of
+   * the chart that was open stays, for the same account's return. */
+  g_clear_pointer (&self->resume_patient_id, g_free);
+  g_clear_pointer (&self->resume_section, g_free);
+  g_clear_pointer (&self->resume_account, g_free);
+  if (self->open_patient_id != NULL && self->unlocked_account != NULL)
     {
-      /* Before anything else: no patient string may outlive the lock. The session
-       * cancelled the sync; its result is ignored (sync_running). */
-      self->sync_running = FALSE;
-      chevet_patients_page_set_sync (self->patients_page, NULL);
-      clear_chart (self);
-      chevet_patients_page_reset (self->patients_page);
-      chevet_unlock_page_reset (self->unlock_page);
+      self->resume_patient_id = g_steal_pointer (&self->open_patient_id);
+      self->resume_section = g_strdup (chevet_chart_view_get_section (self->chart_view));
+      self->resume_account = g_steal_pointer (&self->unlocked_account);
     }
+  g_clear_pointer (&self->open_patient_id, g_free);
+  g_clear_pointer (&self->unlocked_account, g_free);
+  self->sync_running = FALSE;
+  chevet_patients_page_set_sync (self->patients_page, NULL);
+  clear_chart (self);
+  chevet_patients_page_reset (self->patients_page);
+  chevet_unlock_page_reset (self->unlock_page);
   update_page (self);
 }
 
@@ -723,6 +792,13 @@ chevet_window_close_request (GtkWindow *window)
 }
 
 static void
+on_application_changed (ChevetWindow *self)
+{
+  if (self->auto_lock != NULL)
+    chevet_auto_lock_set_application (self->auto_lock, gtk_window_get_application (GTK_WINDOW (self)));
+}
+
+static void
 chevet_window_constructed (GObject *object)
 {
   ChevetWindow *self = (ChevetWindow *) object;
@@ -750,6 +826,9 @@ chevet_window_constructed (GObject *object)
   g_signal_connect_object (self->session, "notify::unlocked",
                            G_CALLBACK (on_session_unlocked_changed), self,
                            G_CONNECT_SWAPPED);
+  self->auto_lock = chevet_auto_lock_new (self->session, self->settings);
+  /* "application" is set after construction. */
+  g_signal_connect (self, "notify::application", G_CALLBACK (on_application_changed), NULL);
   g_signal_connect_object (self->session, "notify::syncing",
                            G_CALLBACK (update_sync_actions), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::server-configured",
@@ -770,6 +849,14 @@ chevet_window_dispose (GObject *object)
   if (self->sync_running && self->session != NULL)
     chevet_session_cancel_sync (self->session);
   self->sync_running = FALSE;
+  if (self->auto_lock != NULL)
+    g_object_run_dispose (G_OBJECT (self->auto_lock));
+  g_clear_object (&self->auto_lock);
+  g_clear_pointer (&self->unlocked_account, g_free);
+  g_clear_pointer (&self->resume_account, g_free);
+  g_clear_pointer (&self->resume_patient_id, g_free);
+  g_clear_pointer (&self->resume_section, g_free);
+  g_clear_pointer (&self->open_patient_id, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), CHEVET_TYPE_WINDOW);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
@@ -985,6 +1072,14 @@ chevet_window_get_session (ChevetWindow *self)
 {
   g_return_val_if_fail (CHEVET_IS_WINDOW (self), NULL);
   return self->session;
+}
+
+/* The idle lock (for tests, which drive its clock). */
+ChevetAutoLock *
+chevet_window_get_auto_lock (ChevetWindow *self)
+{
+  g_return_val_if_fail (CHEVET_IS_WINDOW (self), NULL);
+  return self->auto_lock;
 }
 
 /* "missing", "unlock" or "patients": for tests and tutorials. */

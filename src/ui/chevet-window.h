@@ -5,6 +5,7 @@
 
 #include <adwaita.h>
 
+#include "chevet-auto-lock.h"
 #include "chevet-session.h"
 
 G_BEGIN_DECLS
@@ -19,5 +20,6 @@ ChevetSession *chevet_window_get_session      (ChevetWindow   *self);
 const char    *chevet_window_get_visible_page (ChevetWindow   *self);
 GtkWindow     *chevet_window_get_outbox_window (ChevetWindow  *self);
 gboolean       chevet_window_get_syncing      (ChevetWindow   *self);
+ChevetAutoLock *chevet_window_get_auto_lock   (ChevetWindow   *self);
 
 G_END_DECLS

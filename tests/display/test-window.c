@@ -1361,7 +1361,7 @@ test_preferences (Fixture       *f,
   /* Follow the system, 5 minutes, 20 recent patients: the schema's defaults. */
   g_assert_cmpuint (adw_combo_row_get_selected (style_row), ==, 0);
   g_assert_cmpfloat (gtk_adjustment_get_value (auto_lock), ==, 5);
-  g_assert_cmpstr (adw_action_row_get_subtitle (auto_lock_row), ==, "Lock after 5 minutes of inactivity");
+  g_assert_cmpstr (adw_action_row_get_subtitle (auto_lock_row), ==, "Locks after 5 minutes without keyboard or mouse use, and when the screen locks: patient details leave the window until the passphrase is typed again");
   g_assert_cmpfloat (gtk_adjustment_get_value (recent), ==, 20);
 
   /* Choosing Dark writes the key (the application applies it). */
@@ -1374,10 +1374,10 @@ test_preferences (Fixture       *f,
 
   gtk_adjustment_set_value (auto_lock, 1);
   g_assert_cmpuint (g_settings_get_uint (f->settings, "auto-lock-minutes"), ==, 1);
-  g_assert_cmpstr (adw_action_row_get_subtitle (auto_lock_row), ==, "Lock after 1 minute of inactivity");
+  g_assert_cmpstr (adw_action_row_get_subtitle (auto_lock_row), ==, "Locks after 1 minute without keyboard or mouse use, and when the screen locks: patient details leave the window until the passphrase is typed again");
   gtk_adjustment_set_value (auto_lock, 30);
   g_assert_cmpuint (g_settings_get_uint (f->settings, "auto-lock-minutes"), ==, 30);
-  g_assert_cmpstr (adw_action_row_get_subtitle (auto_lock_row), ==, "Lock after 30 minutes of inactivity");
+  g_assert_cmpstr (adw_action_row_get_subtitle (auto_lock_row), ==, "Locks after 30 minutes without keyboard or mouse use, and when the screen locks: patient details leave the window until the passphrase is typed again");
 
   /* The window follows the recent patients limit. */
   gtk_adjustment_set_value (recent, 7);
