@@ -8,7 +8,8 @@ set -eu
 
 BUILD="meson ninja-build pkg-config gcc libc6-dev libgtk-4-dev libadwaita-1-dev \
 libsoup-3.0-dev libjson-glib-dev libsqlcipher-dev libsodium-dev gettext \
-desktop-file-utils appstream libglib2.0-dev-bin glib-networking libgtk-4-bin librsvg2-common"
+desktop-file-utils appstream libglib2.0-dev-bin glib-networking libgtk-4-bin librsvg2-common \
+libpwquality-dev cracklib-runtime"
 TEST="libsqlite3-dev libgnutls28-dev xvfb xauth dbus at-spi2-core binutils flatpak-builder poppler-utils python3-dogtail \
 libglib2.0-bin"
 

@@ -4,7 +4,7 @@
 #
 # The demo clinic is made once (2,000 synthetic patients, seed 2026, dates relative to
 # today) in $XDG_DATA_HOME/chevet/demo with two accounts:
-#   amara / amara-demo-2026     kofi / kofi-demo-2026
+#   amara / mango tree at noon (administrator)   kofi / river clinic lantern (clinician)
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -21,13 +21,13 @@ ws="${XDG_DATA_HOME:-$HOME/.local/share}/chevet/demo"
 if [ ! -f "$ws/keyslots.json" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  printf 'amara-demo-2026\n' >"$tmp/amara"
-  printf 'kofi-demo-2026\n' >"$tmp/kofi"
+  printf 'mango tree at noon\n' >"$tmp/amara"
+  printf 'river clinic lantern\n' >"$tmp/kofi"
   echo "Creating the demo clinic in $ws (2,000 synthetic patients)..." >&2
   "$cli" init --workspace "$ws" --name "Demo clinic" --account amara --passphrase-file "$tmp/amara" >/dev/null
   "$cli" generate --patients 2000 --seed 2026 --output "$tmp/clinic.ndjson" 2>/dev/null
   "$cli" import --workspace "$ws" --account amara --passphrase-file "$tmp/amara" "$tmp/clinic.ndjson" >/dev/null
-  "$cli" account add kofi --workspace "$ws" --account amara --passphrase-file "$tmp/amara" \
+  "$cli" account add kofi --role clinician --workspace "$ws" --account amara --passphrase-file "$tmp/amara" \
     --new-passphrase-file "$tmp/kofi" >/dev/null
 fi
 

@@ -34,7 +34,7 @@ trap 'exit 130' INT TERM
 
 # Secrets go through files only (0600 in a private temporary folder).
 umask 077
-printf 'amara-demo-2026\n' >"$tmp/amara"
+printf 'mango tree at noon\n' >"$tmp/amara"
 token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 printf '%s\n' "$token" >"$tmp/token"
 
@@ -60,5 +60,5 @@ echo "Serving $url" >&2
   --url "$url" --ca "$ca" --token-file "$tmp/token" >/dev/null
 rm -f "$tmp/amara" "$tmp/token"
 
-echo "Unlock as amara / amara-demo-2026, then press Sync (Ctrl+R)." >&2
+echo "Unlock as amara / “mango tree at noon”, then press Sync (Ctrl+R)." >&2
 GSETTINGS_SCHEMA_DIR="$PWD/build/data" build/src/ui/chevet --workspace "$ws" "$@" || true

@@ -356,7 +356,8 @@ static const char * const command_names[] = {
 static void
 test_help_lists_commands (void)
 {
-  static const char * const account_commands[] = { "add", "remove", "passwd", "list", NULL };
+  static const char * const account_commands[] = { "add", "remove", "passwd", "passphrase", "list",
+                                                   "role", "reset", NULL };
   g_autoptr(CliResult) r = NULL;
   guint i;
 
@@ -792,6 +793,140 @@ test_added_account_opens_workspace (void)
   g_assert_true (g_strv_contains ((const char * const *) accounts, "nurse"));
 }
 
+static void
+test_account_roles (void)
+{
+  g_autoptr(CliResult) r = NULL;
+  g_autofree char *clerk_file = NULL;
+  g_autofree char *fresh_file = NULL;
+  g_autofree char *weak_file = NULL;
+  g_autofree char *admin_line = NULL;
+  Clinic *c;
+
+  if (!have_cli ())
+    return;
+  c = ensure_clinic ();
+  clerk_file = write_file ("clerk.pass", "blue tractor in the rain\n");
+  fresh_file = write_file ("fresh.pass", "a quiet morning by the well\n");
+  weak_file = write_file ("weak.pass", "password1234\n");
+
+  /* The policy's own sentence, before anything is changed. */
+  r = run_cli ("account", "add", "weak", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, "--new-passphrase-file", weak_file, NULL);
+  g_assert_cmpint (r->status, ==, 1);
+  g_assert_nonnull (strstr (r->err, "common password"));
+  g_clear_pointer (&r, cli_result_free);
+
+  r = run_cli ("account", "add", "clerk", "--role", "clinician", "--workspace", c->workspace,
+               "--account", "admin", "--passphrase-file", c->admin_file,
+               "--new-passphrase-file", clerk_file, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_nonnull (strstr (r->out, "clerk"));
+  g_clear_pointer (&r, cli_result_free);
+
+  /* With --account: names, roles and creation dates. */
+  r = run_cli ("account", "list", "--workspace", c->workspace, "--account", "clerk",
+               "--passphrase-file", clerk_file, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_true (g_str_has_prefix (r->out, "admin\tadministrator\t20"));
+  g_assert_nonnull (strstr (r->out, "\nclerk\tclinician\t20"));
+  g_clear_pointer (&r, cli_result_free);
+
+  /* A clinician manages no accounts: exit 9. */
+  r = run_cli ("account", "add", "other", "--workspace", c->workspace, "--account", "clerk",
+               "--passphrase-file", clerk_file, "--new-passphrase-file", fresh_file, NULL);
+  g_assert_cmpint (r->status, ==, 9);
+  g_assert_nonnull (strstr (r->err, "administrator"));
+  g_clear_pointer (&r, cli_result_free);
+  r = run_cli ("account", "role", "clerk", "administrator", "--workspace", c->workspace,
+               "--account", "clerk", "--passphrase-file", clerk_file, NULL);
+  g_assert_cmpint (r->status, ==, 9);
+  g_clear_pointer (&r, cli_result_free);
+
+  /* No trainee in a clinical workspace; no workspace without an administrator. */
+  r = run_cli ("account", "role", "clerk", "trainee", "--workspace", c->workspace,
+               "--account", "admin", "--passphrase-file", c->admin_file, NULL);
+  g_assert_cmpint (r->status, ==, 9);
+  g_assert_nonnull (strstr (r->err, "training workspace"));
+  g_clear_pointer (&r, cli_result_free);
+  r = run_cli ("account", "role", "admin", "clinician", "--workspace", c->workspace,
+               "--account", "admin", "--passphrase-file", c->admin_file, NULL);
+  g_assert_cmpint (r->status, ==, 9);
+  g_assert_nonnull (strstr (r->err, "last administrator"));
+  g_clear_pointer (&r, cli_result_free);
+  r = run_cli ("account", "role", "clerk", "boss", "--workspace", c->workspace,
+               "--account", "admin", "--passphrase-file", c->admin_file, NULL);
+  g_assert_cmpint (r->status, ==, 2);
+  g_clear_pointer (&r, cli_result_free);
+
+  /* The administrator resets the clerk's forgotten passphrase. */
+  r = run_cli ("account", "reset", "clerk", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, "--new-passphrase-file", fresh_file, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_clear_pointer (&r, cli_result_free);
+  r = run_cli ("stats", "--workspace", c->workspace, "--account", "clerk",
+               "--passphrase-file", clerk_file, NULL);
+  g_assert_cmpint (r->status, ==, 1);
+  g_clear_pointer (&r, cli_result_free);
+  r = run_cli ("stats", "--workspace", c->workspace, "--account", "clerk",
+               "--passphrase-file", fresh_file, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_cmpstr (r->out, ==, c->stats);
+  g_clear_pointer (&r, cli_result_free);
+
+  r = run_cli ("account", "remove", "clerk", "--workspace", c->workspace, "--account", "admin",
+               "--passphrase-file", c->admin_file, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_clear_pointer (&r, cli_result_free);
+  r = run_cli ("account", "list", "--workspace", c->workspace, NULL);
+  g_assert_null (strstr (r->out, "clerk"));
+}
+
+static void
+test_account_too_soon (void)
+{
+  g_autoptr(CliResult) r = NULL;
+  g_autofree char *workspace = NULL;
+  g_autofree char *pass = NULL;
+  g_autofree char *trainee_file = NULL;
+  guint i;
+
+  if (!have_cli ())
+    return;
+  workspace = g_build_filename (shared_dir, "training", NULL);
+  pass = write_file ("instructor.pass", ADMIN_PASSPHRASE "\n");
+  trainee_file = write_file ("trainee.pass", NURSE_PASSPHRASE "\n");
+
+  r = run_cli ("init", "--training", "--workspace", workspace, "--account", "instructor",
+               "--passphrase-file", pass, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_clear_pointer (&r, cli_result_free);
+  r = run_cli ("account", "add", "ama", "--role", "trainee", "--workspace", workspace,
+               "--account", "instructor", "--passphrase-file", pass,
+               "--new-passphrase-file", trainee_file, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  g_clear_pointer (&r, cli_result_free);
+
+  /* Four wrong passphrases, then a wait, said with exit 10 and before any prompt. */
+  for (i = 0; i < 4; i++)
+    {
+      g_clear_pointer (&r, cli_result_free);
+      r = run_cli ("stats", "--workspace", workspace, "--account", "ama",
+                   "--passphrase-file", pass, NULL);
+      g_assert_cmpint (r->status, ==, 1);
+    }
+  g_clear_pointer (&r, cli_result_free);
+  r = run_cli ("stats", "--workspace", workspace, "--account", "ama",
+               "--passphrase-file", trainee_file, NULL);
+  g_assert_cmpint (r->status, ==, 10);
+  g_assert_nonnull (strstr (r->err, "4 failed attempts: try again in"));
+  g_clear_pointer (&r, cli_result_free);
+  /* Only that account waits. */
+  r = run_cli ("stats", "--workspace", workspace, "--account", "instructor",
+               "--passphrase-file", pass, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+}
+
 
 #define CLI_TOKEN "tok-cli-7c6b5a-SECRET"
 
@@ -1102,6 +1237,8 @@ main (int    argc,
                    test_malformed_import_names_line_and_changes_nothing);
   g_test_add_func ("/cli/account/added-account-opens-workspace",
                    test_added_account_opens_workspace);
+  g_test_add_func ("/cli/account/roles-reset-and-refusals", test_account_roles);
+  g_test_add_func ("/cli/account/training-workspace-and-too-soon", test_account_too_soon);
   /* After the tests that compare "stats" with the import: these add resources. */
   g_test_add_func ("/cli/server/set-show-secrets-hidden-errors-name-field", test_server_set_and_show);
   g_test_add_func ("/cli/note-and-vitals/saved-listed-pending-in-chart", test_note_and_vitals);

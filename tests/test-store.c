@@ -8,6 +8,7 @@
 #include "chevet-audit.h"
 #include "chevet-generator.h"
 #include "chevet-import.h"
+#include "chevet-passphrase.h"
 #include "chevet-patient.h"
 #include "chevet-store-private.h"
 #include "chevet-test-util.h"
@@ -236,12 +237,15 @@ test_accounts (void)
   g_assert_true (chevet_store_exec (store, "PRAGMA wal_checkpoint(TRUNCATE)", &error));
   before_bytes = read_file (path, "chevet.db");
 
-  g_assert_true (chevet_store_add_account (store, "kofi", "another passphrase", &error));
+  g_assert_true (chevet_store_add_account (store, "kofi", CHEVET_ROLE_CLINICIAN, "another passphrase", &error));
   g_assert_no_error (error);
-  g_assert_false (chevet_store_add_account (store, "kofi", "another passphrase", &error));
+  g_assert_false (chevet_store_add_account (store, "kofi", CHEVET_ROLE_CLINICIAN, "another passphrase", &error));
   g_assert_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_ACCOUNT_EXISTS);
   g_clear_error (&error);
-  g_assert_false (chevet_store_add_account (store, "short", "abc", &error));
+  g_assert_false (chevet_store_add_account (store, "short", CHEVET_ROLE_CLINICIAN, "abc", &error));
+  g_assert_error (error, CHEVET_PASSPHRASE_ERROR, CHEVET_PASSPHRASE_ERROR_TOO_SHORT);
+  g_clear_error (&error);
+  g_assert_false (chevet_store_add_account (store, "", CHEVET_ROLE_CLINICIAN, "another passphrase", &error));
   g_assert_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_INVALID);
   g_clear_error (&error);
 
@@ -285,7 +289,7 @@ test_accounts (void)
 
     g_assert_true (chevet_audit_foreach (store, 0, 0, collect_account_changes, seen, &error));
     g_assert_no_error (error);
-    g_assert_cmpstr (seen->str, ==, "add:kofi passphrase:" TEST_ACCOUNT " remove:kofi ");
+    g_assert_cmpstr (seen->str, ==, "add clinician:kofi passphrase:" TEST_ACCOUNT " remove:kofi ");
     g_assert_true (chevet_audit_verify (store, &report, &error));
     g_assert_cmpint (report.problem, ==, CHEVET_AUDIT_INTACT);
   }

@@ -26,15 +26,20 @@
 #include "chevet-generator.h"
 #include "chevet-import.h"
 #include "chevet-outbox.h"
+#include "chevet-passphrase.h"
 #include "chevet-patient.h"
 #include "chevet-server-settings.h"
 #include "chevet-store.h"
 #include "chevet-sync.h"
 
 /* Exit statuses: 1 when the work failed, 2 when the command line was wrong, 3-7 sync
- * errors (see cmd_sync), 8 when "audit verify" found the trail broken. */
+ * errors (see cmd_sync), 8 when "audit verify" found the trail broken, 9 when the
+ * account's role does not allow it (or it would leave no administrator), 10 when failed
+ * unlocks impose a wait. */
 #define EXIT_USAGE 2
 #define EXIT_AUDIT_BROKEN 8
+#define EXIT_NOT_ALLOWED 9
+#define EXIT_TOO_SOON 10
 
 /* Progress lines on stderr at most this often, in microseconds. */
 #define PROGRESS_INTERVAL G_USEC_PER_SEC
@@ -66,13 +71,6 @@ static const GOptionEntry workspace_entries[] = {
   { NULL }
 };
 
-static const GOptionEntry path_entries[] = {
-  { "workspace", 'w', 0, G_OPTION_ARG_FILENAME, &opt_workspace,
-    N_("The workspace directory (default: the “clinic” workspace in the user data directory)"),
-    N_("PATH") },
-  { NULL }
-};
-
 static const GOptionEntry new_passphrase_entries[] = {
   { "new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_new_passphrase_file,
     N_("Read the new passphrase from the first line of FILE instead of asking on the terminal"),
@@ -99,6 +97,11 @@ static int
 fail (GError *error)
 {
   print_error (error->message);
+  if (g_error_matches (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED) ||
+      g_error_matches (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_LAST_ADMINISTRATOR))
+    return EXIT_NOT_ALLOWED;
+  if (g_error_matches (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_TOO_SOON))
+    return EXIT_TOO_SOON;
   return EXIT_FAILURE;
 }
 
@@ -195,6 +198,10 @@ open_workspace (ChevetCliSecret **passphrase_out,
       return NULL;
     }
 
+  /* Say "wait" before asking for a passphrase that could not be tried anyway. */
+  if (!chevet_store_check_unlock_delay (path, opt_account, error))
+    return NULL;
+
   /* Translators: %s is an account name */
   prompt = g_strdup_printf (_("Passphrase for %s: "), opt_account);
   passphrase = chevet_cli_read_passphrase (opt_passphrase_file, "--passphrase-file",
@@ -227,6 +234,7 @@ read_new_passphrase (const char  *file,
                      const char  *account,
                      GError     **error)
 {
+  g_autoptr(ChevetCliSecret) passphrase = NULL;
   g_autofree char *prompt = NULL;
   g_autofree char *repeat_prompt = NULL;
 
@@ -235,8 +243,12 @@ read_new_passphrase (const char  *file,
   /* Translators: %s is an account name */
   repeat_prompt = g_strdup_printf (_("Repeat the new passphrase for %s: "), account);
 
-  return chevet_cli_read_passphrase (file, option, prompt, repeat_prompt,
-                                     CHEVET_STORE_MIN_PASSPHRASE, error);
+  passphrase = chevet_cli_read_passphrase (file, option, prompt, repeat_prompt,
+                                           CHEVET_STORE_MIN_PASSPHRASE, error);
+  /* The policy's reason now, before any work; the store checks again. */
+  if (passphrase == NULL || !chevet_passphrase_check (account, passphrase, NULL, error))
+    return NULL;
+  return g_steal_pointer (&passphrase);
 }
 
 /* init */
@@ -252,13 +264,18 @@ cmd_init (int    argc,
   g_autofree char *path = NULL;
   g_autofree char *display = NULL;
   g_autofree char *name = NULL;
+  gboolean training = FALSE;
   const GOptionEntry entries[] = {
     { "name", 'n', 0, G_OPTION_ARG_STRING, &name,
       N_("The workspace’s name, as people see it (default: “Clinic”)"), N_("NAME") },
+    { "training", 0, 0, G_OPTION_ARG_NONE, &training,
+      N_("Make a training workspace, the only kind trainee accounts open (for good: a "
+         "workspace stays clinical or training)"), NULL },
     { NULL }
   };
 
-  context = command_context_new (NULL, _("Create an encrypted workspace with its first account."));
+  context = command_context_new (NULL, _("Create an encrypted workspace with its first account, "
+                                         "an administrator."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
   if (!parse_command_line (context, &argc, &argv))
@@ -284,8 +301,12 @@ cmd_init (int    argc,
   if (passphrase == NULL)
     return fail (error);
 
-  store = chevet_store_create (path, name != NULL ? name : _("Clinic"), opt_account, passphrase,
-                               &error);
+  if (training)
+    store = chevet_store_create_training (path, name != NULL ? name : _("Training"), opt_account,
+                                          passphrase, &error);
+  else
+    store = chevet_store_create (path, name != NULL ? name : _("Clinic"), opt_account, passphrase,
+                                 &error);
   g_clear_pointer (&passphrase, chevet_cli_secret_free);
   if (store == NULL)
     return fail (error);
@@ -1514,6 +1535,25 @@ cmd_vitals (int    argc,
 
 /* account */
 
+static gboolean
+parse_role (const char *text,
+            ChevetRole *out_role)
+{
+  if (chevet_role_from_string (text, out_role))
+    return TRUE;
+  {
+    /* Translators: %s is what the user typed; keep the three role names in English */
+    g_autofree char *message = g_strdup_printf (_("Unknown role “%s”: give administrator, "
+                                                  "clinician or trainee"), text);
+    usage_error (message);
+  }
+  return FALSE;
+}
+
+static const char account_exit_statuses[] =
+  N_("Exit status: 0 done, 1 failure, 2 usage, 9 not allowed (only an administrator manages "
+     "accounts; the last administrator stays), 10 too many failed unlocks: wait.");
+
 static int
 cmd_account_add (int    argc,
                  char **argv)
@@ -1522,34 +1562,54 @@ cmd_account_add (int    argc,
   g_autoptr(ChevetStore) store = NULL;
   g_autoptr(ChevetCliSecret) passphrase = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *role_text = NULL;
+  ChevetRole role = CHEVET_ROLE_CLINICIAN;
+  const GOptionEntry entries[] = {
+    { "role", 'r', 0, G_OPTION_ARG_STRING, &role_text,
+      N_("administrator, clinician (the default) or trainee (only in a training workspace)"),
+      N_("ROLE") },
+    { NULL }
+  };
 
   context = command_context_new (_("NAME"),
                                  _("Give another account its own passphrase to open the "
-                                   "workspace. The account given with --account opens it "
-                                   "first."));
+                                   "workspace, with a role. The account given with --account, "
+                                   "an administrator, opens it first."));
+  g_option_context_set_description (context, _(account_exit_statuses));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, new_passphrase_entries, GETTEXT_PACKAGE);
   if (!parse_command_line (context, &argc, &argv))
     return EXIT_USAGE;
   if (argc != 2)
     return usage_error (_("Which account? Give one NAME to add"));
+  if (role_text != NULL && !parse_role (role_text, &role))
+    return EXIT_USAGE;
   if (!check_account_given ())
     return EXIT_USAGE;
 
   store = open_workspace (NULL, &error);
   if (store == NULL)
     return fail (error);
+  /* Before asking for a passphrase that could not be used. */
+  if (chevet_store_get_role (store) != CHEVET_ROLE_ADMINISTRATOR)
+    {
+      g_set_error (&error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED,
+                   _("Only an administrator can add or remove accounts, change roles or reset "
+                     "passphrases: “%s” is not an administrator"), opt_account);
+      return fail (error);
+    }
 
   passphrase = read_new_passphrase (opt_new_passphrase_file, "--new-passphrase-file", argv[1],
                                     &error);
   if (passphrase == NULL)
     return fail (error);
 
-  if (!chevet_store_add_account (store, argv[1], passphrase, &error))
+  if (!chevet_store_add_account (store, argv[1], role, passphrase, &error))
     return fail (error);
 
-  /* Translators: %s is an account name */
-  g_print (_("Added the account “%s”.\n"), argv[1]);
+  /* Translators: the first %s is an account name, the second a role ("Clinician") */
+  g_print (_("Added the account “%s” (%s).\n"), argv[1], chevet_role_get_label (role));
   return EXIT_SUCCESS;
 }
 
@@ -1562,9 +1622,10 @@ cmd_account_remove (int    argc,
   g_autoptr(GError) error = NULL;
 
   context = command_context_new (_("NAME"),
-                                 _("Remove an account’s key slot: its passphrase no longer opens "
-                                   "the workspace. The account given with --account opens it "
-                                   "first."));
+                                 _("Remove an account: its passphrase no longer opens the "
+                                   "workspace. The account given with --account, an "
+                                   "administrator, opens it first."));
+  g_option_context_set_description (context, _(account_exit_statuses));
   g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
   if (!parse_command_line (context, &argc, &argv))
     return EXIT_USAGE;
@@ -1586,8 +1647,93 @@ cmd_account_remove (int    argc,
 }
 
 static int
-cmd_account_passwd (int    argc,
-                    char **argv)
+cmd_account_role (int    argc,
+                  char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  ChevetRole role;
+
+  context = command_context_new (_("NAME ROLE"),
+                                 _("Give an account another role: administrator, clinician or "
+                                   "trainee (only in a training workspace). The account given "
+                                   "with --account, an administrator, opens the workspace "
+                                   "first."));
+  g_option_context_set_description (context, _(account_exit_statuses));
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc != 3)
+    return usage_error (_("Which account and role? Give NAME and ROLE"));
+  if (!parse_role (argv[2], &role))
+    return EXIT_USAGE;
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+
+  if (!chevet_store_set_role (store, argv[1], role, &error))
+    return fail (error);
+
+  /* Translators: the first %s is an account name, the second a role ("Clinician") */
+  g_print (_("The account “%s” is now: %s.\n"), argv[1], chevet_role_get_label (role));
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_account_reset (int    argc,
+                   char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(ChevetCliSecret) passphrase = NULL;
+  g_autoptr(GError) error = NULL;
+
+  context = command_context_new (_("NAME"),
+                                 _("Give another account a new passphrase without its old one "
+                                   "(it was forgotten); the old one stops working. The account "
+                                   "given with --account, an administrator, opens the workspace "
+                                   "first."));
+  g_option_context_set_description (context, _(account_exit_statuses));
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, new_passphrase_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc != 2)
+    return usage_error (_("Which account? Give one NAME whose passphrase to reset"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+  if (chevet_store_get_role (store) != CHEVET_ROLE_ADMINISTRATOR)
+    {
+      g_set_error (&error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED,
+                   _("Only an administrator can add or remove accounts, change roles or reset "
+                     "passphrases: “%s” is not an administrator"), opt_account);
+      return fail (error);
+    }
+
+  passphrase = read_new_passphrase (opt_new_passphrase_file, "--new-passphrase-file", argv[1],
+                                    &error);
+  if (passphrase == NULL)
+    return fail (error);
+
+  if (!chevet_store_reset_passphrase (store, argv[1], passphrase, &error))
+    return fail (error);
+
+  /* Translators: %s is an account name */
+  g_print (_("Reset the passphrase of the account “%s”.\n"), argv[1]);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_account_passphrase (int    argc,
+                        char **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(ChevetStore) store = NULL;
@@ -1595,13 +1741,16 @@ cmd_account_passwd (int    argc,
   g_autoptr(ChevetCliSecret) new_passphrase = NULL;
   g_autoptr(GError) error = NULL;
 
-  context = command_context_new (NULL, _("Change the passphrase of the account given with --account."));
+  context = command_context_new (NULL, _("Change the passphrase of the account given with "
+                                         "--account: the old one opens the workspace, then the "
+                                         "new one replaces it."));
+  g_option_context_set_description (context, _(account_exit_statuses));
   g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, new_passphrase_entries, GETTEXT_PACKAGE);
   if (!parse_command_line (context, &argc, &argv))
     return EXIT_USAGE;
   if (argc > 1)
-    return usage_error (_("account passwd takes no arguments; the account is --account NAME"));
+    return usage_error (_("account passphrase takes no arguments; the account is --account NAME"));
   if (!check_account_given ())
     return EXIT_USAGE;
 
@@ -1627,35 +1776,75 @@ cmd_account_list (int    argc,
                   char **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(GPtrArray) infos = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) accounts = NULL;
   g_autofree char *path = NULL;
   guint i;
 
   context = command_context_new (NULL, _("List the accounts that can open the workspace, one a "
-                                         "line. No passphrase is needed."));
-  g_option_context_add_main_entries (context, path_entries, GETTEXT_PACKAGE);
+                                         "line. Without --account, the names only, and no "
+                                         "passphrase is needed; with it, that account opens the "
+                                         "workspace and each line is name, role and creation "
+                                         "date (UTC, empty for accounts made before roles), "
+                                         "separated by tabs."));
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
   if (!parse_command_line (context, &argc, &argv))
     return EXIT_USAGE;
   if (argc > 1)
     return usage_error (_("account list takes no arguments"));
 
-  path = dup_workspace_path ();
-  accounts = chevet_store_dup_accounts (path, &error);
-  if (accounts == NULL)
-    return fail (error);
+  if (opt_account == NULL)
+    {
+      path = dup_workspace_path ();
+      accounts = chevet_store_dup_accounts (path, &error);
+      if (accounts == NULL)
+        return fail (error);
+      for (i = 0; accounts[i] != NULL; i++)
+        {
+          print_field (accounts[i]);
+          putchar ('\n');
+        }
+      fflush (stdout);
+      return EXIT_SUCCESS;
+    }
 
-  for (i = 0; accounts[i] != NULL; i++)
-    printf ("%s\n", accounts[i]);
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+  infos = chevet_store_list_accounts (store, &error);
+  if (infos == NULL)
+    return fail (error);
+  for (i = 0; i < infos->len; i++)
+    {
+      ChevetAccountInfo *info = g_ptr_array_index (infos, i);
+
+      print_field (info->name);
+      putchar ('\t');
+      print_field (chevet_role_to_string (info->role));
+      putchar ('\t');
+      if (info->created > 0)
+        {
+          g_autoptr(GDateTime) created = g_date_time_new_from_unix_utc (info->created / G_USEC_PER_SEC);
+          g_autofree char *text = created != NULL ? g_date_time_format (created, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+
+          print_field (text);
+        }
+      putchar ('\n');
+    }
   fflush (stdout);
   return EXIT_SUCCESS;
 }
 
 static const CliCommand account_commands[] = {
-  { "add", N_("Add an account with its own passphrase"), cmd_account_add },
+  { "list", N_("List the accounts, with their roles when --account is given"), cmd_account_list },
+  { "add", N_("Add an account with its own passphrase and a role"), cmd_account_add },
   { "remove", N_("Remove an account"), cmd_account_remove },
-  { "passwd", N_("Change an account’s passphrase"), cmd_account_passwd },
-  { "list", N_("List the accounts (no passphrase needed)"), cmd_account_list },
+  { "role", N_("Change an account’s role"), cmd_account_role },
+  { "passphrase", N_("Change your own passphrase"), cmd_account_passphrase },
+  { "passwd", N_("The same as “passphrase”"), cmd_account_passphrase },
+  { "reset", N_("Give another account a new passphrase (administrators)"), cmd_account_reset },
   { NULL }
 };
 
@@ -1665,7 +1854,9 @@ cmd_account (int    argc,
 {
   return dispatch (account_commands,
                    _("Manage the accounts that can open a workspace. Each account has its own "
-                     "passphrase; none of these commands re-encrypts the data."),
+                     "passphrase and a role: administrators manage accounts, clinicians work "
+                     "in charts, trainees open only a training workspace. None of these "
+                     "commands re-encrypts the data."),
                    FALSE, argc, argv);
 }
 
@@ -1917,7 +2108,7 @@ static const CliCommand commands[] = {
   { "patients", N_("List or search patients"), cmd_patients },
   { "chart", N_("Print a patient’s chart"), cmd_chart },
   { "stats", N_("Count resources by type"), cmd_stats },
-  { "account", N_("Add, remove or list accounts, or change a passphrase"), cmd_account },
+  { "account", N_("List, add or remove accounts, change roles and passphrases"), cmd_account },
   { "server", N_("Show or set the FHIR server to sync with"), cmd_server },
   { "outbox", N_("List what waits to be sent to the server"), cmd_outbox },
   { "note", N_("Write a progress note in a chart"), cmd_note },

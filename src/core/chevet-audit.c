@@ -505,7 +505,8 @@ chevet_audit_searched (ChevetStore  *store,
 static gboolean
 is_reason (const char *reason)
 {
-  return g_strcmp0 (reason, "wrong-passphrase") == 0 || g_strcmp0 (reason, "unknown-account") == 0;
+  return g_strcmp0 (reason, "wrong-passphrase") == 0 || g_strcmp0 (reason, "unknown-account") == 0 ||
+         g_strcmp0 (reason, "role") == 0;
 }
 
 /* An account name as typed: at most 64 bytes of UTF-8, no tab, line break or control. */

@@ -21,7 +21,7 @@ typedef enum
   CHEVET_AUDIT_EXPORT,          /* "export" */
   CHEVET_AUDIT_SYNC,            /* "sync" */
   CHEVET_AUDIT_OUTBOX_SEND,     /* "outbox-send" */
-  CHEVET_AUDIT_ACCOUNT,         /* "account": an account added, removed, its passphrase changed */
+  CHEVET_AUDIT_ACCOUNT,         /* "account": an account added, removed, its role or passphrase changed */
   CHEVET_AUDIT_SETTINGS,        /* "settings" */
   CHEVET_AUDIT_BREAK_GLASS,     /* "break-glass" */
   CHEVET_AUDIT_AUDIT_EXPORT,    /* "audit-export": the trail itself was exported */
@@ -151,7 +151,8 @@ gboolean    chevet_audit_searched           (ChevetStore        *store,
 
 /* A failed unlock cannot be written in a database not open: it is noted in a small file
  * of the workspace (time, reason, account) and becomes an "unlock-failed" entry at the
- * next unlock. @reason is a short code ("wrong-passphrase", "unknown-account"). */
+ * next unlock. @reason is a short code ("wrong-passphrase", "unknown-account", "role": the account's
+ * role may not open this workspace, noted by chevet_store_open itself). */
 gboolean    chevet_audit_note_failed_unlock (const char         *workspace_path,
                                              const char         *account,
                                              const char         *reason,

@@ -5,8 +5,12 @@
  *   chevet.db      the SQLCipher database, encrypted with a random 256-bit raw key;
  *   keyslots.json  that key, wrapped once per account (XChaCha20-Poly1305 under a key
  *                  derived from the account's passphrase with Argon2id).
+ * and, beside them, two small files written before the database can be read:
+ *   audit-pending  failed unlocks waiting for the audit trail (chevet-audit.c);
+ *   unlock-delays  consecutive failed unlocks per account, for the delays.
  * Adding an account, removing one or changing a passphrase rewrites keyslots.json only:
- * the database is never re-encrypted. The raw key lives in libsodium's guarded, locked
+ * the database is never re-encrypted. Roles live in the encrypted database (`accounts`),
+ * where they cannot be changed without the key. The raw key lives in libsodium's guarded, locked
  * memory, readable only while it is being used, and is wiped when the store goes.
  */
 #define G_LOG_DOMAIN "chevet-store"
@@ -22,6 +26,7 @@
 
 #include "chevet-audit.h"
 #include "chevet-fhir.h"
+#include "chevet-passphrase.h"
 #include "chevet-patient.h"
 #include "chevet-store-private.h"
 
@@ -33,6 +38,11 @@
 #define SALT_BYTES       crypto_pwhash_SALTBYTES
 #define NONCE_BYTES      crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define APPLICATION_ID   0x43485654  /* "CHVT" */
+#define DELAYS_FILE      "unlock-delays"
+#define DELAYS_FORMAT    "chevet-unlock-delays"
+#define DELAYS_MAX_BYTES (64 * 1024)
+/* Names without a key slot all count under this one name, which no account can have. */
+#define UNKNOWN_ACCOUNTS ""
 
 struct _ChevetStore
 {
@@ -42,6 +52,8 @@ struct _ChevetStore
   char       *account;
   char       *name;
   char       *workspace_id;
+  ChevetRole  role;         /* of the account that opened it, read at open */
+  gboolean    training;     /* meta "workspace.kind" is "training" */
   sqlite3    *db;
   guint8     *key;          /* sodium_malloc'd, PROT_NONE while unused */
   GHashTable *statements;   /* sql -> sqlite3_stmt */
@@ -60,6 +72,9 @@ G_DEFINE_QUARK (chevet-store-error-quark, chevet_store_error)
  * this project's 2-core reference machine: see README, "Performance". */
 static guint64 kdf_opslimit = crypto_pwhash_OPSLIMIT_MODERATE;
 static gsize   kdf_memlimit = crypto_pwhash_MEMLIMIT_MODERATE;
+
+/* The clock of the failed-unlock delays; tests move it. */
+static gint64 (*delay_clock) (void) = g_get_real_time;
 
 typedef struct
 {
@@ -104,6 +119,12 @@ guint
 chevet_store_count_alive_for_testing (void)
 {
   return (guint) g_atomic_int_get (&n_keyed_stores);
+}
+
+void
+chevet_store_set_clock_for_testing (gint64 (*now) (void))
+{
+  delay_clock = now != NULL ? now : g_get_real_time;
 }
 
 void
@@ -678,7 +699,14 @@ static const char schema_v6[] =
   "CREATE TRIGGER IF NOT EXISTS audit_head AFTER INSERT ON audit BEGIN"
   "  INSERT OR REPLACE INTO meta (key, value) VALUES ('audit.head', NEW.seq || ' ' || lower (hex (NEW.hash))); END;";
 
-/* Version 7 is another branch's (merged separately); the loop below skips a gap. */
+/* Accounts and their roles (chevet_store_add_account ...), authoritative here, inside the
+ * encrypted database: the key slots beside it only say who can decrypt. created_at is in
+ * microseconds since 1970, NULL for the accounts made before roles. */
+static const char schema_v7[] =
+  "CREATE TABLE IF NOT EXISTS accounts ("
+  "  account TEXT PRIMARY KEY,"
+  "  role TEXT NOT NULL CHECK (role IN ('administrator', 'clinician', 'trainee')),"
+  "  created_at INTEGER) WITHOUT ROWID;";
 
 static gboolean
 has_column (ChevetStore *self,
@@ -718,6 +746,7 @@ static const Migration migrations[] = {
   { 4, schema_v4, NULL },
   { 5, schema_v5, NULL },
   { 6, schema_v6, NULL },
+  { 7, schema_v7, NULL },
   { 8, NULL, migrate_confidentiality },
 };
 
@@ -911,22 +940,486 @@ check_new_slot (const char  *account,
                    _("An account name must be 1 to 64 characters long"));
       return FALSE;
     }
-  if (passphrase == NULL || g_utf8_strlen (passphrase, -1) < CHEVET_STORE_MIN_PASSPHRASE)
+  /* The policy applies when a passphrase is set; the ones set before keep working. */
+  return chevet_passphrase_check (account, passphrase, NULL, error);
+}
+
+/* ------------------------------------------------------------------ unlock delays */
+
+/* The sidecar "unlock-delays": per account, consecutive failed unlocks and the time of
+ * the last, as JSON. It lives outside the database because it must be read before the
+ * key is known. Small by construction: accounts with a key slot, plus one entry shared
+ * by every name without one. */
+typedef struct
+{
+  guint  failures;
+  gint64 last;      /* microseconds since 1970 */
+} DelayEntry;
+
+static GHashTable *
+delays_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+/* Never fails: a missing file is no failure yet, a damaged one is forgotten (with a
+ * warning) rather than locking anyone out or crashing. */
+static GHashTable *
+delays_load (const char *path)
+{
+  g_autofree char *file = g_build_filename (path, DELAYS_FILE, NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GHashTable) delays = delays_new ();
+  JsonObject *root;
+  JsonArray *entries;
+  gsize len = 0;
+
+  if (!g_file_get_contents (file, &contents, &len, NULL))
+    return g_steal_pointer (&delays);
+  if (len > DELAYS_MAX_BYTES ||
+      !json_parser_load_from_data (parser, contents, len, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    goto damaged;
+  root = json_node_get_object (json_parser_get_root (parser));
+  if (g_strcmp0 (get_string_member (root, "format"), DELAYS_FORMAT) != 0 ||
+      !json_object_has_member (root, "accounts") ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "accounts")))
+    goto damaged;
+  entries = json_object_get_array_member (root, "accounts");
+  for (guint i = 0; i < json_array_get_length (entries); i++)
     {
-      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_INVALID,
-                   _("A passphrase must be at least %d characters long"),
-                   CHEVET_STORE_MIN_PASSPHRASE);
+      JsonNode *node = json_array_get_element (entries, i);
+      JsonNode *failures, *last;
+      DelayEntry *entry;
+      const char *name;
+      JsonObject *o;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        goto damaged;
+      o = json_node_get_object (node);
+      name = get_string_member (o, "account");
+      failures = json_object_get_member (o, "failures");
+      last = json_object_get_member (o, "last");
+      if (name == NULL || failures == NULL || last == NULL ||
+          json_node_get_value_type (failures) != G_TYPE_INT64 ||
+          json_node_get_value_type (last) != G_TYPE_INT64 ||
+          json_node_get_int (failures) < 0 || json_node_get_int (failures) > G_MAXUINT)
+        goto damaged;
+      entry = g_new0 (DelayEntry, 1);
+      entry->failures = json_node_get_int (failures);
+      entry->last = json_node_get_int (last);
+      g_hash_table_replace (delays, g_strdup (name), entry);
+    }
+  return g_steal_pointer (&delays);
+
+damaged:
+  g_warning ("The failed-unlock counts of a workspace are damaged: they start again from zero");
+  g_hash_table_remove_all (delays);
+  return g_steal_pointer (&delays);
+}
+
+static gboolean
+delays_save (GHashTable  *delays,
+             const char  *path,
+             GError     **error)
+{
+  g_autofree char *file = g_build_filename (path, DELAYS_FILE, NULL);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) local_error = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "format");
+  json_builder_add_string_value (b, DELAYS_FORMAT);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, 1);
+  json_builder_set_member_name (b, "accounts");
+  json_builder_begin_array (b);
+  g_hash_table_iter_init (&iter, delays);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      DelayEntry *entry = value;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "account");
+      json_builder_add_string_value (b, key);
+      json_builder_set_member_name (b, "failures");
+      json_builder_add_int_value (b, entry->failures);
+      json_builder_set_member_name (b, "last");
+      json_builder_add_int_value (b, entry->last);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, NULL);
+  /* Atomic: a crash leaves the old counts or the new ones. */
+  if (!g_file_set_contents_full (file, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local_error))
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_FAILED,
+                   _("Could not save the failed-unlock counts: %s"), local_error->message);
       return FALSE;
     }
   return TRUE;
 }
 
-ChevetStore *
-chevet_store_create (const char  *path,
-                     const char  *workspace_name,
-                     const char  *account,
-                     const char  *passphrase,
-                     GError     **error)
+/* The name @account counts under: itself when it has a key slot. */
+static const char *
+delay_name (KeySlots   *ks,
+            const char *account)
+{
+  return key_slots_find (ks, account) != NULL ? account : UNKNOWN_ACCOUNTS;
+}
+
+static gint64
+delay_for_failures (guint failures)
+{
+  if (failures <= CHEVET_STORE_FREE_FAILURES)
+    return 0;
+  if (failures - CHEVET_STORE_FREE_FAILURES - 1 >= 6)  /* 30 s << 5 is past the cap */
+    return CHEVET_STORE_MAX_DELAY;
+  return MIN ((gint64) CHEVET_STORE_FIRST_DELAY << (failures - CHEVET_STORE_FREE_FAILURES - 1),
+              CHEVET_STORE_MAX_DELAY);
+}
+
+/* Seconds left, rounded up; never more than the delay itself, even when the clock went
+ * back (a last failure "in the future" must not lock anyone out). */
+static gint64
+delay_remaining (const DelayEntry *entry)
+{
+  gint64 delay, elapsed;
+
+  if (entry == NULL)
+    return 0;
+  delay = delay_for_failures (entry->failures);
+  elapsed = delay_clock () - entry->last;
+  if (delay == 0 || elapsed >= delay * G_USEC_PER_SEC)
+    return 0;
+  if (elapsed < 0)
+    return delay;
+  return (delay * G_USEC_PER_SEC - elapsed + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+}
+
+static void
+set_too_soon_error (GError **error,
+                    guint    failures,
+                    gint64   seconds)
+{
+  g_autofree char *attempts = NULL;
+
+  /* Translators: the start of "5 failed attempts: try again in 30 seconds" */
+  attempts = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u failed attempt", "%u failed attempts",
+                                           failures), failures);
+  if (seconds <= 90)
+    /* Translators: %s is "5 failed attempts" */
+    g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_TOO_SOON,
+                 g_dngettext (GETTEXT_PACKAGE, "%s: try again in %lld second",
+                              "%s: try again in %lld seconds", (gulong) seconds),
+                 attempts, (long long) seconds);
+  else
+    /* Translators: %s is "5 failed attempts" */
+    g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_TOO_SOON,
+                 g_dngettext (GETTEXT_PACKAGE, "%s: try again in %lld minute",
+                              "%s: try again in %lld minutes", (gulong) (seconds + 59) / 60),
+                 attempts, (long long) (seconds + 59) / 60);
+}
+
+/* FALSE with TOO_SOON while @account's delay runs: checked before deriving any key. */
+static gboolean
+check_unlock_delay (KeySlots    *ks,
+                    const char  *path,
+                    const char  *account,
+                    GError     **error)
+{
+  g_autoptr(GHashTable) delays = delays_load (path);
+  DelayEntry *entry = g_hash_table_lookup (delays, delay_name (ks, account));
+  gint64 remaining = delay_remaining (entry);
+
+  if (remaining > 0)
+    {
+      set_too_soon_error (error, entry->failures, remaining);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Counts a failed unlock. Not saving it is logged, not fatal: the refusal stands. */
+static void
+count_unlock_failure (KeySlots   *ks,
+                      const char *path,
+                      const char *account)
+{
+  g_autoptr(GHashTable) delays = delays_load (path);
+  g_autoptr(GError) local_error = NULL;
+  const char *name = delay_name (ks, account);
+  DelayEntry *entry = g_hash_table_lookup (delays, name);
+  GHashTableIter iter;
+  gpointer key;
+
+  if (entry == NULL)
+    {
+      entry = g_new0 (DelayEntry, 1);
+      g_hash_table_insert (delays, g_strdup (name), entry);
+    }
+  if (entry->failures < G_MAXUINT)
+    entry->failures++;
+  entry->last = delay_clock ();
+  /* Bounded: only accounts that still have a key slot, and the one shared entry. */
+  g_hash_table_iter_init (&iter, delays);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (strcmp (key, UNKNOWN_ACCOUNTS) != 0 && key_slots_find (ks, key) == NULL)
+      g_hash_table_iter_remove (&iter);
+  if (!delays_save (delays, path, &local_error))
+    g_message ("A failed unlock was not counted: %s", local_error->message);
+}
+
+static void
+reset_unlock_failures (const char *path,
+                       const char *account)
+{
+  g_autoptr(GHashTable) delays = delays_load (path);
+  g_autoptr(GError) local_error = NULL;
+
+  if (g_hash_table_remove (delays, account) && !delays_save (delays, path, &local_error))
+    g_message ("The failed-unlock count was not reset: %s", local_error->message);
+}
+
+gint64
+chevet_store_get_unlock_delay (const char  *path,
+                               const char  *account,
+                               guint       *n_failures,
+                               GError     **error)
+{
+  g_autoptr(KeySlots) ks = NULL;
+  g_autoptr(GHashTable) delays = NULL;
+  DelayEntry *entry;
+
+  g_return_val_if_fail (path != NULL, -1);
+  g_return_val_if_fail (account != NULL, -1);
+
+  if (n_failures != NULL)
+    *n_failures = 0;
+  if ((ks = key_slots_load (path, error)) == NULL)
+    return -1;
+  delays = delays_load (path);
+  entry = g_hash_table_lookup (delays, delay_name (ks, account));
+  if (n_failures != NULL && entry != NULL)
+    *n_failures = entry->failures;
+  return delay_remaining (entry);
+}
+
+gboolean
+chevet_store_check_unlock_delay (const char  *path,
+                                 const char  *account,
+                                 GError     **error)
+{
+  g_autoptr(KeySlots) ks = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (account != NULL, FALSE);
+
+  if ((ks = key_slots_load (path, error)) == NULL)
+    return FALSE;
+  return check_unlock_delay (ks, path, account, error);
+}
+
+/* ------------------------------------------------------------------ roles */
+
+void
+chevet_account_info_free (ChevetAccountInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->name);
+  g_free (info);
+}
+
+static const char * const role_codes[] = {
+  [CHEVET_ROLE_ADMINISTRATOR] = "administrator",
+  [CHEVET_ROLE_CLINICIAN] = "clinician",
+  [CHEVET_ROLE_TRAINEE] = "trainee",
+};
+
+const char *
+chevet_role_to_string (ChevetRole role)
+{
+  g_return_val_if_fail ((guint) role < G_N_ELEMENTS (role_codes), NULL);
+  return role_codes[role];
+}
+
+gboolean
+chevet_role_from_string (const char *text,
+                         ChevetRole *out_role)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (role_codes); i++)
+    if (g_strcmp0 (text, role_codes[i]) == 0)
+      {
+        *out_role = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+chevet_role_get_label (ChevetRole role)
+{
+  switch (role)
+    {
+    case CHEVET_ROLE_ADMINISTRATOR:
+      return _("Administrator");
+    case CHEVET_ROLE_CLINICIAN:
+      return _("Clinician");
+    case CHEVET_ROLE_TRAINEE:
+      return _("Trainee");
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+/* The role of @account in the database now; FALSE without error when it has no row. */
+static gboolean
+read_role (ChevetStore  *self,
+           const char   *account,
+           ChevetRole   *out_role,
+           GError      **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean found = FALSE;
+  int rc;
+
+  stmt = chevet_store_prepare (self, "SELECT role FROM accounts WHERE account = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, account, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    found = chevet_role_from_string ((const char *) sqlite3_column_text (stmt, 0), out_role);
+  else if (rc != SQLITE_DONE)
+    chevet_store_set_sql_error (self, error);
+  sqlite3_reset (stmt);
+  return found;
+}
+
+static gboolean
+write_role (ChevetStore  *self,
+            const char   *account,
+            ChevetRole    role,
+            gint64        created,
+            GError      **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = chevet_store_prepare (self,
+                               "INSERT OR REPLACE INTO accounts (account, role, created_at) "
+                               "VALUES (?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, account, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, chevet_role_to_string (role), -1, SQLITE_STATIC);
+  if (created > 0)
+    sqlite3_bind_int64 (stmt, 3, created);
+  else
+    sqlite3_bind_null (stmt, 3);
+  return chevet_store_step_done (self, stmt, error);
+}
+
+/* Workspaces made before roles: every account with a key slot was an administrator, and
+ * is given that row once. After that, a key slot without a row was not made by Chevet
+ * and opens nothing (a restored old keyslots.json must not bring a removed account back
+ * as an administrator). */
+static gboolean
+adopt_accounts (ChevetStore  *self,
+                KeySlots     *ks,
+                GError      **error)
+{
+  g_autofree char *adopted = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok = TRUE;
+
+  adopted = chevet_store_dup_meta (self, "accounts.adopted", &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (adopted != NULL)
+    return TRUE;
+  if (!chevet_store_exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  for (guint i = 0; ok && i < ks->slots->len; i++)
+    {
+      KeySlot *slot = g_ptr_array_index (ks->slots, i);
+      ChevetRole role;
+
+      if (read_role (self, slot->account, &role, &local_error))
+        continue;
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          ok = FALSE;
+        }
+      else
+        ok = write_role (self, slot->account, CHEVET_ROLE_ADMINISTRATOR, 0, error);
+    }
+  ok = ok && chevet_store_set_meta (self, "accounts.adopted", "1", error);
+  if (!ok)
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  if (!chevet_store_exec (self, "COMMIT", error))
+    return FALSE;
+  g_debug ("%u accounts made before roles are administrators", ks->slots->len);
+  return TRUE;
+}
+
+/* Reads the kind of workspace and the role of the account that opens it. */
+static gboolean
+load_role (ChevetStore  *self,
+           KeySlots     *ks,
+           GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *kind = NULL;
+
+  if (!adopt_accounts (self, ks, error))
+    return FALSE;
+  kind = chevet_store_dup_meta (self, "workspace.kind", &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  /* Anything but "training" is clinical: the stricter kind for trainees. */
+  self->training = g_strcmp0 (kind, "training") == 0;
+  if (!read_role (self, self->account, &self->role, &local_error))
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED,
+                     _("The account “%s” has no role in this workspace: an administrator must add it again"),
+                     self->account);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ create, open */
+
+static ChevetStore *
+create_workspace (const char  *path,
+                  const char  *workspace_name,
+                  const char  *account,
+                  const char  *passphrase,
+                  gboolean     training,
+                  GError     **error)
 {
   g_autoptr(ChevetStore) self = NULL;
   g_autoptr(KeySlots) ks = NULL;
@@ -958,6 +1451,9 @@ chevet_store_create (const char  *path,
   self->path = g_strdup (path);
   self->account = g_strdup (account);
   self->name = g_strdup (workspace_name);
+  /* The creator manages the workspace. */
+  self->role = CHEVET_ROLE_ADMINISTRATOR;
+  self->training = training;
   /* Not a secret: it only binds key slots to this workspace. */
   self->workspace_id = g_uuid_string_random ();
   self->key = sodium_malloc (KEY_BYTES);
@@ -981,7 +1477,12 @@ chevet_store_create (const char  *path,
 
   /* Database first, key slots last: a crash in between leaves no half workspace
    * that would pass for a whole one. */
-  if (!open_database (self, TRUE, error))
+  if (!open_database (self, TRUE, error) ||
+      !chevet_store_exec (self, "BEGIN IMMEDIATE", error) ||
+      !write_role (self, account, CHEVET_ROLE_ADMINISTRATOR, delay_clock (), error) ||
+      !chevet_store_set_meta (self, "accounts.adopted", "1", error) ||
+      !chevet_store_set_meta (self, "workspace.kind", training ? "training" : "clinical", error) ||
+      !chevet_store_exec (self, "COMMIT", error))
     {
       g_clear_pointer (&self->statements, g_hash_table_unref);
       sqlite3_close_v2 (g_steal_pointer (&self->db));
@@ -996,6 +1497,26 @@ chevet_store_create (const char  *path,
 }
 
 ChevetStore *
+chevet_store_create (const char  *path,
+                     const char  *workspace_name,
+                     const char  *account,
+                     const char  *passphrase,
+                     GError     **error)
+{
+  return create_workspace (path, workspace_name, account, passphrase, FALSE, error);
+}
+
+ChevetStore *
+chevet_store_create_training (const char  *path,
+                              const char  *workspace_name,
+                              const char  *account,
+                              const char  *passphrase,
+                              GError     **error)
+{
+  return create_workspace (path, workspace_name, account, passphrase, TRUE, error);
+}
+
+ChevetStore *
 chevet_store_open (const char  *path,
                    const char  *account,
                    const char  *passphrase,
@@ -1003,6 +1524,7 @@ chevet_store_open (const char  *path,
 {
   g_autoptr(ChevetStore) self = NULL;
   g_autoptr(KeySlots) ks = NULL;
+  g_autoptr(GError) local_error = NULL;
   KeySlot *slot;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -1011,9 +1533,14 @@ chevet_store_open (const char  *path,
 
   if (!ensure_sodium (error) || (ks = key_slots_load (path, error)) == NULL)
     return NULL;
+  /* Before any key derivation: a guess during the delay costs the guesser nothing, and
+   * must not cost us Argon2id either. */
+  if (!check_unlock_delay (ks, path, account, error))
+    return NULL;
   slot = key_slots_find (ks, account);
   if (slot == NULL)
     {
+      count_unlock_failure (ks, path, account);
       g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_UNKNOWN_ACCOUNT,
                    _("There is no account “%s” in this workspace"), account);
       return NULL;
@@ -1031,11 +1558,36 @@ chevet_store_open (const char  *path,
                    _("Could not allocate protected memory"));
       return NULL;
     }
-  if (!key_slot_unwrap (slot, ks->workspace_id, passphrase, self->key, error))
-    return NULL;
+  if (!key_slot_unwrap (slot, ks->workspace_id, passphrase, self->key, &local_error))
+    {
+      if (g_error_matches (local_error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_WRONG_PASSPHRASE))
+        count_unlock_failure (ks, path, account);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
   sodium_mprotect_noaccess (self->key);
-  if (!open_database (self, FALSE, error))
-    return NULL;
+  /* The passphrase was right: the count starts again, whatever comes next. */
+  reset_unlock_failures (path, account);
+  if (!open_database (self, FALSE, &local_error) || !load_role (self, ks, &local_error))
+    {
+      if (g_error_matches (local_error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED))
+        {
+          g_clear_object (&self);
+          chevet_audit_note_failed_unlock (path, account, "role", NULL);
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (self->role == CHEVET_ROLE_TRAINEE && !self->training)
+    {
+      /* The key goes before anything else happens. */
+      g_clear_object (&self);
+      chevet_audit_note_failed_unlock (path, account, "role", NULL);
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED,
+                   _("“%s” is a trainee account: trainee accounts open only the training workspace"),
+                   account);
+      return NULL;
+    }
   return g_steal_pointer (&self);
 }
 
@@ -1055,6 +1607,8 @@ chevet_store_open_another (ChevetStore  *self,
   other->account = g_strdup (self->account);
   other->name = g_strdup (self->name);
   other->workspace_id = g_strdup (self->workspace_id);
+  other->role = self->role;
+  other->training = self->training;
   other->key = sodium_malloc (KEY_BYTES);
   if (other->key == NULL)
     {
@@ -1088,10 +1642,15 @@ chevet_store_get_account (ChevetStore *self)
 ChevetRole
 chevet_store_get_role (ChevetStore *self)
 {
-  g_return_val_if_fail (CHEVET_IS_STORE (self), CHEVET_ROLE_CLINICIAN);
+  g_return_val_if_fail (CHEVET_IS_STORE (self), CHEVET_ROLE_TRAINEE);
+  return self->role;
+}
 
-  /* Stub until accounts carry roles: every account is an administrator, as before. */
-  return CHEVET_ROLE_ADMINISTRATOR;
+gboolean
+chevet_store_is_training (ChevetStore *self)
+{
+  g_return_val_if_fail (CHEVET_IS_STORE (self), FALSE);
+  return self->training;
 }
 
 const char *
@@ -1101,31 +1660,151 @@ chevet_store_get_name (ChevetStore *self)
   return self->name;
 }
 
-/* An account change in the audit trail, once the key slots are saved (they live outside
- * the database, so the two cannot share a transaction). */
+/* ------------------------------------------------------------------ accounts */
+
+/* An account change in the audit trail: "<what>:<account>", never a secret. */
 static gboolean
-record_account_change (ChevetStore  *self,
+record_account_change (ChevetStore         *self,
+                       const char          *what,
+                       const char          *account,
+                       ChevetAuditOutcome   outcome,
+                       GError             **error)
+{
+  g_autofree char *detail = g_strdup_printf ("%s:%s", what, account);
+
+  return chevet_audit_append (self, CHEVET_AUDIT_ACCOUNT, NULL, outcome, detail, error);
+}
+
+/* Asked of the database each time, not of the role read at open: an administrator
+ * demoted by another session since stops being one here too. A refusal is recorded. */
+static gboolean
+require_administrator (ChevetStore  *self,
                        const char   *what,
                        const char   *account,
                        GError      **error)
 {
-  g_autofree char *detail = g_strdup_printf ("%s:%s", what, account);
+  g_autoptr(GError) local_error = NULL;
+  ChevetRole role;
 
-  return chevet_audit_append (self, CHEVET_AUDIT_ACCOUNT, NULL, CHEVET_AUDIT_SUCCESS, detail, error);
+  if (read_role (self, self->account, &role, &local_error) && role == CHEVET_ROLE_ADMINISTRATOR)
+    return TRUE;
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  record_account_change (self, what, account, CHEVET_AUDIT_DENIED, NULL);
+  g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED,
+               _("Only an administrator can add or remove accounts, change roles or reset "
+                 "passphrases: “%s” is not an administrator"), self->account);
+  return FALSE;
+}
+
+static gboolean
+check_role_allowed (ChevetStore  *self,
+                    const char   *account,
+                    ChevetRole    role,
+                    GError      **error)
+{
+  g_return_val_if_fail ((guint) role < G_N_ELEMENTS (role_codes), FALSE);
+
+  if (role == CHEVET_ROLE_TRAINEE && !self->training)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED,
+                   _("“%s” cannot be a trainee here: trainee accounts exist only in the training workspace"),
+                   account);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* How many accounts with a key slot are administrators; -1 with @error set. */
+static gint
+count_administrators (ChevetStore  *self,
+                      KeySlots     *ks,
+                      GError      **error)
+{
+  sqlite3_stmt *stmt;
+  gint n = 0;
+  int rc;
+
+  stmt = chevet_store_prepare (self, "SELECT account FROM accounts WHERE role = 'administrator'", error);
+  if (stmt == NULL)
+    return -1;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    if (key_slots_find (ks, (const char *) sqlite3_column_text (stmt, 0)) != NULL)
+      n++;
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      chevet_store_set_sql_error (self, error);
+      return -1;
+    }
+  return n;
+}
+
+/* FALSE with LAST_ADMINISTRATOR when @account is the last administrator. */
+static gboolean
+check_not_last_administrator (ChevetStore  *self,
+                              KeySlots     *ks,
+                              const char   *account,
+                              GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  ChevetRole role;
+  gint n;
+
+  if (!read_role (self, account, &role, &local_error))
+    {
+      if (local_error == NULL)
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (role != CHEVET_ROLE_ADMINISTRATOR)
+    return TRUE;
+  if ((n = count_administrators (self, ks, error)) < 0)
+    return FALSE;
+  if (n <= 1)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_LAST_ADMINISTRATOR,
+                   _("“%s” is the last administrator of this workspace: make another account "
+                     "an administrator first"), account);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static KeySlot *
+find_slot_or_fail (KeySlots    *ks,
+                   const char  *account,
+                   GError     **error)
+{
+  KeySlot *slot = key_slots_find (ks, account);
+
+  if (slot == NULL)
+    g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_UNKNOWN_ACCOUNT,
+                 _("There is no account “%s” in this workspace"), account);
+  return slot;
 }
 
 gboolean
 chevet_store_add_account (ChevetStore  *self,
                           const char   *account,
+                          ChevetRole    role,
                           const char   *passphrase,
                           GError      **error)
 {
   g_autoptr(KeySlots) ks = NULL;
+  g_autofree char *what = NULL;
   KeySlot *slot;
 
   g_return_val_if_fail (CHEVET_IS_STORE (self), FALSE);
 
-  if (!check_new_slot (account, passphrase, error) ||
+  what = g_strdup_printf ("add %s", chevet_role_to_string (role));
+  if (!require_administrator (self, what, account != NULL ? account : "", error) ||
+      !check_role_allowed (self, account, role, error) ||
+      !check_new_slot (account, passphrase, error) ||
       (ks = key_slots_load (self->path, error)) == NULL)
     return FALSE;
   if (key_slots_find (ks, account) != NULL)
@@ -1140,7 +1819,11 @@ chevet_store_add_account (ChevetStore  *self,
   if (slot == NULL)
     return FALSE;
   g_ptr_array_add (ks->slots, slot);
-  return key_slots_save (ks, self->path, error) && record_account_change (self, "add", account, error);
+  /* The role first: a crash before the slot is saved leaves a row that opens nothing. */
+  if (!write_role (self, account, role, delay_clock (), error))
+    return FALSE;
+  return key_slots_save (ks, self->path, error) &&
+         record_account_change (self, what, account, CHEVET_AUDIT_SUCCESS, error);
 }
 
 gboolean
@@ -1149,27 +1832,148 @@ chevet_store_remove_account (ChevetStore  *self,
                              GError      **error)
 {
   g_autoptr(KeySlots) ks = NULL;
+  sqlite3_stmt *stmt;
   KeySlot *slot;
 
   g_return_val_if_fail (CHEVET_IS_STORE (self), FALSE);
+  g_return_val_if_fail (account != NULL, FALSE);
 
-  if ((ks = key_slots_load (self->path, error)) == NULL)
+  if (!require_administrator (self, "remove", account, error) ||
+      (ks = key_slots_load (self->path, error)) == NULL ||
+      (slot = find_slot_or_fail (ks, account, error)) == NULL)
     return FALSE;
-  slot = key_slots_find (ks, account);
-  if (slot == NULL)
-    {
-      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_UNKNOWN_ACCOUNT,
-                   _("There is no account “%s” in this workspace"), account);
-      return FALSE;
-    }
   if (ks->slots->len == 1)
     {
       g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_LAST_ACCOUNT,
                    _("The account “%s” is the only one that can open this workspace"), account);
       return FALSE;
     }
+  if (!check_not_last_administrator (self, ks, account, error))
+    return FALSE;
   g_ptr_array_remove (ks->slots, slot);
-  return key_slots_save (ks, self->path, error) && record_account_change (self, "remove", account, error);
+  /* The slot first: once it is gone the account opens nothing, row or not. */
+  if (!key_slots_save (ks, self->path, error))
+    return FALSE;
+  stmt = chevet_store_prepare (self, "DELETE FROM accounts WHERE account = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, account, -1, SQLITE_STATIC);
+  return chevet_store_step_done (self, stmt, error) &&
+         record_account_change (self, "remove", account, CHEVET_AUDIT_SUCCESS, error);
+}
+
+gboolean
+chevet_store_set_role (ChevetStore  *self,
+                       const char   *account,
+                       ChevetRole    role,
+                       GError      **error)
+{
+  g_autoptr(KeySlots) ks = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *what = NULL;
+  sqlite3_stmt *stmt;
+  ChevetRole current;
+  gboolean ok;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), FALSE);
+  g_return_val_if_fail (account != NULL, FALSE);
+
+  what = g_strdup_printf ("role %s", chevet_role_to_string (role));
+  if (!require_administrator (self, what, account, error) ||
+      (ks = key_slots_load (self->path, error)) == NULL ||
+      find_slot_or_fail (ks, account, error) == NULL ||
+      !check_role_allowed (self, account, role, error))
+    return FALSE;
+  if (read_role (self, account, &current, &local_error) && current == role)
+    return TRUE;
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (role != CHEVET_ROLE_ADMINISTRATOR && !check_not_last_administrator (self, ks, account, error))
+    return FALSE;
+
+  /* The change and its audit entry commit together. */
+  if (!chevet_store_exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  stmt = chevet_store_prepare (self, "UPDATE accounts SET role = ? WHERE account = ?", error);
+  ok = stmt != NULL;
+  if (ok)
+    {
+      sqlite3_bind_text (stmt, 1, chevet_role_to_string (role), -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, account, -1, SQLITE_STATIC);
+      ok = chevet_store_step_done (self, stmt, error);
+    }
+  if (ok && sqlite3_changes (self->db) == 0)
+    ok = write_role (self, account, role, 0, error);
+  ok = ok && record_account_change (self, what, account, CHEVET_AUDIT_SUCCESS, error);
+  if (!ok)
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  if (!chevet_store_exec (self, "COMMIT", error))
+    return FALSE;
+  if (g_strcmp0 (account, self->account) == 0)
+    self->role = role;
+  return TRUE;
+}
+
+/* Puts a new slot for @account, wrapping the key this store holds, in place of @slot. */
+static gboolean
+replace_slot (ChevetStore  *self,
+              KeySlots     *ks,
+              KeySlot      *slot,
+              const char   *account,
+              const char   *new_passphrase,
+              GError      **error)
+{
+  KeySlot *fresh;
+  guint index;
+
+  sodium_mprotect_readonly (self->key);
+  fresh = key_slot_new (self->workspace_id, account, new_passphrase, self->key, error);
+  sodium_mprotect_noaccess (self->key);
+  if (fresh == NULL)
+    return FALSE;
+  g_assert (g_ptr_array_find (ks->slots, slot, &index));
+  g_ptr_array_index (ks->slots, index) = fresh;
+  key_slot_free (slot);
+  return key_slots_save (ks, self->path, error);
+}
+
+gboolean
+chevet_store_reset_passphrase (ChevetStore  *self,
+                               const char   *account,
+                               const char   *new_passphrase,
+                               GError      **error)
+{
+  g_autoptr(KeySlots) ks = NULL;
+  KeySlot *slot;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), FALSE);
+  g_return_val_if_fail (account != NULL, FALSE);
+
+  if (!require_administrator (self, "reset-passphrase", account, error))
+    return FALSE;
+  /* One's own needs the old passphrase: an unlocked session left unattended must not be
+   * enough to take the account over. */
+  if (g_strcmp0 (account, self->account) == 0)
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_INVALID,
+                   _("To change your own passphrase, give the old one (change the passphrase "
+                     "instead of resetting it)"));
+      return FALSE;
+    }
+  if (!check_new_slot (account, new_passphrase, error) ||
+      (ks = key_slots_load (self->path, error)) == NULL ||
+      (slot = find_slot_or_fail (ks, account, error)) == NULL ||
+      !replace_slot (self, ks, slot, account, new_passphrase, error))
+    return FALSE;
+  /* An administrator vouched for the account: its delay ends. */
+  reset_unlock_failures (self->path, account);
+  return record_account_change (self, "reset-passphrase", account, CHEVET_AUDIT_SUCCESS, error);
 }
 
 gboolean
@@ -1179,41 +1983,87 @@ chevet_store_change_passphrase (ChevetStore  *self,
                                 GError      **error)
 {
   g_autoptr(KeySlots) ks = NULL;
-  KeySlot *slot, *fresh;
+  g_autoptr(GError) local_error = NULL;
+  KeySlot *slot;
   guint8 *check;
   gboolean ok;
-  guint index;
 
   g_return_val_if_fail (CHEVET_IS_STORE (self), FALSE);
+  g_return_val_if_fail (old_passphrase != NULL, FALSE);
 
   if (!check_new_slot (self->account, new_passphrase, error) ||
-      (ks = key_slots_load (self->path, error)) == NULL)
+      (ks = key_slots_load (self->path, error)) == NULL ||
+      (slot = find_slot_or_fail (ks, self->account, error)) == NULL)
     return FALSE;
-  slot = key_slots_find (ks, self->account);
-  if (slot == NULL)
-    {
-      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_UNKNOWN_ACCOUNT,
-                   _("There is no account “%s” in this workspace"), self->account);
-      return FALSE;
-    }
-  /* Prove the old passphrase again: an unlocked session left unattended is not enough. */
+  /* Prove the old passphrase again: an unlocked session left unattended is not enough.
+   * The guesses count as failed unlocks, or this would be a way around the delays. */
+  if (!check_unlock_delay (ks, self->path, self->account, error))
+    return FALSE;
   check = sodium_malloc (KEY_BYTES);
-  ok = check != NULL && key_slot_unwrap (slot, ks->workspace_id, old_passphrase, check, error);
+  ok = check != NULL && key_slot_unwrap (slot, ks->workspace_id, old_passphrase, check, &local_error);
   if (check != NULL)
     sodium_free (check);
   if (!ok)
-    return FALSE;
+    {
+      if (g_error_matches (local_error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_WRONG_PASSPHRASE))
+        count_unlock_failure (ks, self->path, self->account);
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_FAILED,
+                     _("Could not allocate protected memory"));
+      return FALSE;
+    }
+  reset_unlock_failures (self->path, self->account);
+  return replace_slot (self, ks, slot, self->account, new_passphrase, error) &&
+         record_account_change (self, "passphrase", self->account, CHEVET_AUDIT_SUCCESS, error);
+}
 
-  sodium_mprotect_readonly (self->key);
-  fresh = key_slot_new (self->workspace_id, self->account, new_passphrase, self->key, error);
-  sodium_mprotect_noaccess (self->key);
-  if (fresh == NULL)
-    return FALSE;
-  g_assert (g_ptr_array_find (ks->slots, slot, &index));
-  g_ptr_array_index (ks->slots, index) = fresh;
-  key_slot_free (slot);
-  return key_slots_save (ks, self->path, error) &&
-         record_account_change (self, "passphrase", self->account, error);
+GPtrArray *
+chevet_store_list_accounts (ChevetStore  *self,
+                            GError      **error)
+{
+  g_autoptr(GPtrArray) result = g_ptr_array_new_with_free_func ((GDestroyNotify) chevet_account_info_free);
+  g_autoptr(KeySlots) ks = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), NULL);
+
+  if ((ks = key_slots_load (self->path, error)) == NULL)
+    return NULL;
+  stmt = chevet_store_prepare (self, "SELECT role, created_at FROM accounts WHERE account = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  /* The key slots' order, the order they were added; a slot without a row opens
+   * nothing and is not an account. */
+  for (guint i = 0; i < ks->slots->len; i++)
+    {
+      KeySlot *slot = g_ptr_array_index (ks->slots, i);
+      ChevetAccountInfo *info;
+      ChevetRole role;
+      int rc;
+
+      sqlite3_reset (stmt);
+      sqlite3_bind_text (stmt, 1, slot->account, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        {
+          chevet_store_set_sql_error (self, error);
+          sqlite3_reset (stmt);
+          return NULL;
+        }
+      if (rc == SQLITE_ROW &&
+          chevet_role_from_string ((const char *) sqlite3_column_text (stmt, 0), &role))
+        {
+          info = g_new0 (ChevetAccountInfo, 1);
+          info->name = g_strdup (slot->account);
+          info->role = role;
+          info->created = sqlite3_column_int64 (stmt, 1);
+          g_ptr_array_add (result, info);
+        }
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&result);
 }
 
 char *

@@ -18,6 +18,7 @@ typedef struct _ChevetOutboxItem ChevetOutboxItem;
 typedef struct _ChevetVitals    ChevetVitals;
 typedef struct _ChevetVitalWarning ChevetVitalWarning;
 typedef struct _ChevetSync      ChevetSync;
+typedef struct _ChevetAccountInfo ChevetAccountInfo;
 
 /* What an account may do (issue 6). Administrators manage accounts and settings and read
  * the audit trail; clinicians read charts and record notes and vital signs; trainees open

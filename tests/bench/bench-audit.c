@@ -48,7 +48,7 @@ main (int argc, char *argv[])
   int status = 0;
 
   chevet_store_set_kdf_cost_for_testing (1, 8192);
-  store = chevet_store_create (ws, "Bench", "bench", "bench passphrase", &error);
+  store = chevet_store_create (ws, "Bench", "bench", "quiet lamp over seven hills", &error);
   g_assert_no_error (error);
   clinic = bench_generate (dir, 500, FALSE, &others);
   file = g_file_new_for_path (clinic);

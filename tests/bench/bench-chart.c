@@ -58,7 +58,7 @@ main (int argc, char *argv[])
   ChevetChart *chart = NULL;
 
   chevet_store_set_kdf_cost_for_testing (1, 8192);
-  store = chevet_store_create (ws, "Bench", "bench", "bench passphrase", &error);
+  store = chevet_store_create (ws, "Bench", "bench", "quiet lamp over seven hills", &error);
   g_assert_no_error (error);
   /* The heavy patient among 2,000 ordinary ones, so indexes hold other charts too. */
   clinic = bench_generate (dir, 2000, FALSE, &others);
@@ -69,7 +69,7 @@ main (int argc, char *argv[])
   g_object_unref (store);
 
   session = chevet_session_new (ws);
-  chevet_session_unlock_async (session, "bench", "bench passphrase", NULL, on_unlocked, &unlocked);
+  chevet_session_unlock_async (session, "bench", "quiet lamp over seven hills", NULL, on_unlocked, &unlocked);
   while (!unlocked)
     g_main_context_iteration (NULL, TRUE);
 

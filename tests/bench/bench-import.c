@@ -131,8 +131,8 @@ main (int argc, char *argv[])
     {
       g_autofree char *a = g_strdup_printf ("%s/import-%d", dir, run);
       g_autofree char *b = g_strdup_printf ("%s/limit-%d", dir, run);
-      g_autoptr(ChevetStore) store = chevet_store_create (a, "Bench", "bench", "bench passphrase", NULL);
-      g_autoptr(ChevetStore) limit = chevet_store_create (b, "Limit", "bench", "bench passphrase", NULL);
+      g_autoptr(ChevetStore) store = chevet_store_create (a, "Bench", "bench", "quiet lamp over seven hills", NULL);
+      g_autoptr(ChevetStore) limit = chevet_store_create (b, "Limit", "bench", "quiet lamp over seven hills", NULL);
       g_autoptr(GError) error = NULL;
       ChevetImportStats stats;
       double t;

@@ -48,7 +48,7 @@ main (int argc, char *argv[])
       ChevetStore *store;
 
       chevet_store_set_kdf_cost_for_testing (1, 8192);
-      store = chevet_store_create (ws, "Bench", "bench", "bench passphrase", &error);
+      store = chevet_store_create (ws, "Bench", "bench", "quiet lamp over seven hills", &error);
       if (store == NULL || !chevet_store_import_file (store, file, NULL, NULL, NULL, NULL, &error))
         {
           fprintf (stderr, "import: %s\n", error->message);

@@ -38,7 +38,7 @@ main (int argc, char *argv[])
   chevet_store_set_kdf_cost_for_testing (1, 8192);
   ndjson = bench_generate (dir, patients, TRUE, &resources);
   file = g_file_new_for_path (ndjson);
-  store = chevet_store_create (ws, "Bench", "bench", "bench passphrase", &error);
+  store = chevet_store_create (ws, "Bench", "bench", "quiet lamp over seven hills", &error);
   g_assert_no_error (error);
   t0 = bench_now ();
   if (!chevet_store_import_file (store, file, NULL, NULL, NULL, NULL, &error))

@@ -23,7 +23,7 @@ main (int argc, char *argv[])
 
   g_assert_nonnull (app);
   chevet_store_set_kdf_cost_for_testing (1, 8192);
-  store = chevet_store_create (ws, "Bench", "bench", "bench passphrase", NULL);
+  store = chevet_store_create (ws, "Bench", "bench", "quiet lamp over seven hills", NULL);
   g_object_unref (store);
 
   for (int i = 0; i < RUNS; i++)

@@ -20,7 +20,7 @@
 #define RUNS       3
 #define REF_DATE   "2026-01-15"
 #define ACCOUNT    "bench"
-#define PASSPHRASE "bench passphrase"
+#define PASSPHRASE "quiet lamp over seven hills"
 
 static long
 vm_hwm_kb (void)

@@ -119,7 +119,7 @@ main (int argc, char *argv[])
   gtk_init ();
   adw_init ();
   chevet_store_set_kdf_cost_for_testing (1, 8192);
-  store = chevet_store_create (ws, "Bench clinic", "bench", "bench passphrase", &error);
+  store = chevet_store_create (ws, "Bench clinic", "bench", "quiet lamp over seven hills", &error);
   g_assert_no_error (error);
   ndjson = bench_generate (dir, n_patients, TRUE, &resources);
   file = g_file_new_for_path (ndjson);
@@ -162,7 +162,7 @@ main (int argc, char *argv[])
     ChevetUnlockPage *unlock = child (window, CHEVET_TYPE_WINDOW, "unlock_page");
 
     gtk_editable_set_text (child (unlock, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), "bench");
-    gtk_editable_set_text (child (unlock, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), "bench passphrase");
+    gtk_editable_set_text (child (unlock, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), "quiet lamp over seven hills");
     page = child (window, CHEVET_TYPE_WINDOW, "patients_page");
     t = bench_now ();
     gtk_widget_activate_action (GTK_WIDGET (unlock), "unlock.unlock", NULL);

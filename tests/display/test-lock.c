@@ -95,7 +95,7 @@ create_workspace (void)
   g_assert_no_error (error);
   g_assert_true (chevet_store_import_data (store, ndjson, -1, "clinic.ndjson", NULL, &error));
   g_assert_no_error (error);
-  g_assert_true (chevet_store_add_account (store, OTHER, OTHER_PASS, &error));
+  g_assert_true (chevet_store_add_account (store, OTHER, CHEVET_ROLE_CLINICIAN, OTHER_PASS, &error));
   g_assert_no_error (error);
 }
 
