@@ -1053,6 +1053,13 @@ chevet_store_get_name (ChevetStore *self)
   return self->name;
 }
 
+const char *
+chevet_store_get_workspace_id (ChevetStore *self)
+{
+  g_return_val_if_fail (CHEVET_IS_STORE (self), NULL);
+  return self->workspace_id;
+}
+
 /* An account change in the audit trail, once the key slots are saved (they live outside
  * the database, so the two cannot share a transaction). */
 static gboolean
