@@ -992,7 +992,7 @@ test_outbox_sent (Fixture *f, gconstpointer data)
     g_assert_nonnull (strstr (trail->str, "outbox-send chv-pat-000001 DocumentReference\n"));
     g_assert_nonnull (strstr (trail->str, "outbox-send chv-pat-000001 Observation\n"));
     g_assert_nonnull (strstr (trail->str, "sync - resources="));
-    g_assert_nonnull (strstr (trail->str, " sent=3\n"));
+    g_assert_nonnull (strstr (trail->str, " sent=3 audit=unsupported\n"));
     g_assert_true (chevet_audit_verify (f->store, &report, &error));
     g_assert_cmpint (report.problem, ==, CHEVET_AUDIT_INTACT);
   }
