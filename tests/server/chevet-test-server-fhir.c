@@ -12,6 +12,10 @@
  *   response.status "410 Gone" and no resource; paged like search.
  * - _lastUpdated and _since honour the precision of the value: "gt2024-03-15" means
  *   after that whole day, "gt...T08:00:00Z" after that whole second.
+ * - transaction: all or nothing; batch (FEATURE_BATCH): POST Type entries only, each on
+ *   its own, response.status per entry and an OperationOutcome for a failed one.
+ * - AuditEvent (FEATURE_AUDIT_EVENT, off by default): created, read, searched, never
+ *   updated; a create must have recorded, agent[0].requestor and source.observer.
  */
 #define G_LOG_DOMAIN "chevet-test-server"
 
