@@ -1002,7 +1002,7 @@ test_outbox_sent (Fixture *f, gconstpointer data)
     g_assert_nonnull (strstr (trail->str, "outbox-send chv-pat-000001 DocumentReference\n"));
     g_assert_nonnull (strstr (trail->str, "outbox-send chv-pat-000001 Observation\n"));
     g_assert_nonnull (strstr (trail->str, "sync - resources="));
-    g_assert_nonnull (strstr (trail->str, " sent=3\n"));
+    g_assert_nonnull (strstr (trail->str, " sent=3 audit=unsupported\n"));
     g_assert_true (chevet_audit_verify (f->store, &report, &error));
     g_assert_cmpint (report.problem, ==, CHEVET_AUDIT_INTACT);
   }
@@ -1687,6 +1687,489 @@ capture_writer_or_default (GLogLevelFlags   level,
   return g_log_writer_default (level, fields, n_fields, user_data);
 }
 
+/* ------------------------------------------------------------------ the audit trail */
+
+static void
+audit_server_on (Fixture *f)
+{
+  chevet_test_server_set_features (f->server, CHEVET_TEST_SERVER_FEATURE_ALL
+                                   | CHEVET_TEST_SERVER_FEATURE_AUDIT_EVENT);
+}
+
+static gboolean
+collect_times (const ChevetAuditEntry  *entry,
+               gpointer                 user_data,
+               GError                 **error)
+{
+  g_hash_table_insert (user_data, g_memdup2 (&entry->seq, sizeof entry->seq), g_strdup (entry->time));
+  return TRUE;
+}
+
+/* seq -> time of every local entry now. */
+static GHashTable *
+local_audit (Fixture *f)
+{
+  GHashTable *seqs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (chevet_audit_foreach (f->store, 0, 0, collect_times, seqs, &error));
+  g_assert_no_error (error);
+  return seqs;
+}
+
+/* seq -> time of the AuditEvents on the server, read from their tag; asserts each entry
+ * is there once, is what R4 requires at least, and names this workspace. */
+static GHashTable *
+server_audit (Fixture *f)
+{
+  GHashTable *seqs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_auto(GStrv) ids = chevet_test_server_dup_ids (f->server, "AuditEvent");
+  g_autofree char *prefix = g_strconcat (chevet_store_get_workspace_id (f->store), ".", NULL);
+
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      g_autofree char *json = chevet_test_server_dup_resource_json (f->server, "AuditEvent", ids[i]);
+      g_autoptr(JsonNode) root = json_from_string (json, NULL);
+      JsonObject *o = json_node_get_object (root);
+      JsonArray *tags = json_object_get_array_member (json_object_get_object_member (o, "meta"), "tag");
+      const char *code = NULL;
+      gint64 seq;
+
+      for (guint k = 0; k < json_array_get_length (tags); k++)
+        {
+          JsonObject *tag = json_array_get_object_element (tags, k);
+
+          if (g_strcmp0 (json_object_get_string_member_with_default (tag, "system", NULL),
+                         CHEVET_AUDIT_TAG_SYSTEM) == 0)
+            code = json_object_get_string_member (tag, "code");
+        }
+      g_assert_nonnull (code);
+      g_assert_true (g_str_has_prefix (code, prefix));
+      seq = g_ascii_strtoll (code + strlen (prefix), NULL, 10);
+      g_assert_cmpint (seq, >, 0);
+      if (g_hash_table_contains (seqs, &seq))
+        g_error ("audit entry %" G_GINT64_FORMAT " is on the server twice", seq);
+      g_assert_true (json_object_has_member (o, "type"));
+      g_assert_true (json_object_has_member (o, "action"));
+      g_assert_true (json_object_has_member (o, "outcome"));
+      g_assert_true (json_object_get_boolean_member (json_array_get_object_element (
+        json_object_get_array_member (o, "agent"), 0), "requestor"));
+      g_hash_table_insert (seqs, g_memdup2 (&seq, sizeof seq),
+                           g_strdup (json_object_get_string_member (o, "recorded")));
+    }
+  return seqs;
+}
+
+/* The server holds exactly the local entries up to @until, with their times. */
+static void
+assert_server_audit_until (Fixture *f,
+                           gint64   until)
+{
+  g_autoptr(GHashTable) ours = local_audit (f);
+  g_autoptr(GHashTable) theirs = server_audit (f);
+  GHashTableIter iter;
+  gpointer key, value;
+  guint expected = 0;
+
+  g_hash_table_iter_init (&iter, ours);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (*(gint64 *) key <= until)
+      {
+        g_assert_cmpstr (g_hash_table_lookup (theirs, key), ==, value);
+        expected++;
+      }
+  g_assert_cmpuint (g_hash_table_size (theirs), ==, expected);
+}
+
+static gint64
+last_audit_seq (Fixture *f)
+{
+  g_autoptr(GHashTable) ours = local_audit (f);
+  GHashTableIter iter;
+  gpointer key;
+  gint64 last = 0;
+
+  g_hash_table_iter_init (&iter, ours);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    last = MAX (last, *(gint64 *) key);
+  return last;
+}
+
+typedef struct {
+  char *detail;
+} LastSync;
+
+static gboolean
+find_sync_entry (const ChevetAuditEntry  *entry,
+                 gpointer                 user_data,
+                 GError                 **error)
+{
+  LastSync *l = user_data;
+
+  if (g_str_equal (entry->action, "sync"))
+    {
+      g_free (l->detail);
+      l->detail = g_strdup (entry->detail);
+    }
+  return TRUE;
+}
+
+/* The detail of the last "sync" entry. */
+static char *
+last_sync_detail (Fixture *f)
+{
+  LastSync l = { NULL };
+
+  g_assert_true (chevet_audit_foreach (f->store, 0, 0, find_sync_entry, &l, NULL));
+  return l.detail;
+}
+
+static void
+record_some (Fixture *f,
+             guint    n)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_true (chevet_audit_append (f->store, CHEVET_AUDIT_CHART_OPEN, "chv-pat-000001",
+                                          CHEVET_AUDIT_SUCCESS, NULL, &error));
+      g_assert_true (chevet_audit_searched (f->store, 3, &error));
+      g_assert_no_error (error);
+    }
+}
+
+static void
+test_audit_sent_once (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ChevetSync) first = NULL;
+  g_autoptr(ChevetSync) second = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *detail = NULL;
+  g_autofree char *cursor = NULL;
+  g_autofree char *patient = NULL;
+  g_auto(GStrv) ids = NULL;
+  gint64 before;
+
+  audit_server_on (f);
+  record_some (f, 4);
+  before = last_audit_seq (f);
+  g_assert_cmpint (before, >=, 9);
+
+  /* exactly the entries that existed before the run, in batches, once each */
+  first = new_sync (f);
+  chevet_sync_set_audit_batch_size (first, 4);
+  g_assert_true (run_sync_full (f, first, NULL, &error));
+  g_assert_no_error (error);
+  assert_server_audit_until (f, before);
+  g_assert_cmpuint (chevet_sync_get_audit_sent (first), ==, (guint64) before);
+  g_assert_null (chevet_sync_get_audit_warning (first));
+  g_assert_cmpuint (chevet_test_server_count_requests (f->server, "POST /fhir "), ==, 0);
+  g_assert_cmpuint (chevet_test_server_count_requests (f->server, "POST /fhir"), ==, (before + 3) / 4);
+  cursor = chevet_store_dup_meta (f->store, "sync.audit-sent-seq", NULL);
+  g_assert_cmpint (g_ascii_strtoll (cursor, NULL, 10), ==, before);
+  detail = last_sync_detail (f);
+  g_assert_nonnull (strstr (detail, "audit-sent="));
+
+  /* a real search and a chart read, then the next run sends only what is new: this run's
+   * own "sync" entry and these */
+  found = chevet_store_search_patients (f->store, "Zzqx", 0, 50, &error);
+  g_assert_no_error (error);
+  g_assert_true (chevet_audit_searched (f->store, found->len, &error));
+  ids = chevet_test_server_dup_ids (f->server, "Patient");
+  g_assert_true (chevet_audit_chart_opened (f->store, ids[0], &error));
+  g_assert_no_error (error);
+  before = last_audit_seq (f);
+  chevet_test_server_reset_log (f->server);
+  second = run_sync_ok (f);
+  assert_server_audit_until (f, before);
+  g_assert_cmpuint (chevet_sync_get_audit_sent (second), ==, 3);
+
+  /* what went holds no search text and nothing identifying the patient but the id */
+  patient = chevet_test_server_dup_resource_json (f->server, "Patient", ids[0]);
+  {
+    g_autoptr(JsonNode) root = json_from_string (patient, NULL);
+    JsonObject *p = json_node_get_object (root);
+    const char *family = json_object_get_string_member (json_array_get_object_element (
+      json_object_get_array_member (p, "name"), 0), "family");
+    const char *birth = json_object_get_string_member (p, "birthDate");
+    g_auto(GStrv) events = chevet_test_server_dup_ids (f->server, "AuditEvent");
+    gboolean read_seen = FALSE;
+
+    for (guint i = 0; events[i] != NULL; i++)
+      {
+        g_autofree char *json = chevet_test_server_dup_resource_json (f->server, "AuditEvent", events[i]);
+
+        g_assert_null (strstr (json, "Zzqx"));
+        g_assert_null (strstr (json, family));
+        g_assert_null (strstr (json, birth));
+        if (strstr (json, ids[0]) != NULL)
+          read_seen = TRUE;
+      }
+    g_assert_true (read_seen);
+  }
+}
+
+static void
+test_audit_not_offered (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ChevetSync) sync = NULL;
+  g_autofree char *detail = NULL;
+
+  /* the server does not list AuditEvent (the default of the test server) */
+  record_some (f, 2);
+  sync = run_sync_ok (f);
+  g_assert_cmpuint (chevet_sync_get_audit_sent (sync), ==, 0);
+  g_assert_null (chevet_sync_get_audit_warning (sync));
+  g_assert_cmpuint (chevet_test_server_count_requests (f->server, "POST "), ==, 0);
+  g_assert_cmpuint (chevet_test_server_count (f->server, "AuditEvent"), ==, 0);
+  detail = last_sync_detail (f);
+  g_assert_nonnull (strstr (detail, "audit=unsupported"));
+}
+
+static void
+send_audit_off (ChevetServerSettings *s, Fixture *f)
+{
+  chevet_server_settings_set_send_audit (s, FALSE);
+}
+
+static void
+test_audit_switched_off (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ChevetSync) sync = NULL;
+  g_autoptr(ChevetServerSettings) saved = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *detail = NULL;
+
+  audit_server_on (f);
+  save_settings (f, send_audit_off);
+  saved = chevet_server_settings_load (f->store, NULL);
+  g_assert_false (chevet_server_settings_get_send_audit (saved));
+  text = chevet_server_settings_describe (saved);
+  g_assert_nonnull (strstr (text, "not sent"));
+  record_some (f, 2);
+  sync = run_sync_ok (f);
+  g_assert_cmpuint (chevet_test_server_count_requests (f->server, "POST "), ==, 0);
+  g_assert_cmpuint (chevet_test_server_count (f->server, "AuditEvent"), ==, 0);
+  detail = last_sync_detail (f);
+  g_assert_nonnull (strstr (detail, "audit=off"));
+}
+
+typedef struct {
+  guint posts;
+  guint fail_at;
+} BatchFailer;
+
+/* The @fail_at-th batch POST (from 1) fails with 500, every try of it. */
+static void
+fail_nth_batch (ChevetTestServer *server,
+                const char       *method,
+                const char       *path,
+                const char       *query,
+                guint             number,
+                gpointer          user_data)
+{
+  BatchFailer *b = user_data;
+
+  if (g_str_equal (method, "POST") && g_str_equal (path, "/fhir") && ++b->posts == b->fail_at)
+    chevet_test_server_add_fault (server, CHEVET_TEST_FAULT_STATUS_500, "/fhir", 2, 0);
+}
+
+static void
+test_audit_batch_fails_midway (Fixture *f, gconstpointer data)
+{
+  BatchFailer failer = { 0, 2 };
+  g_autoptr(ChevetSync) first = new_sync (f);
+  g_autoptr(ChevetSync) second = NULL;
+  g_autoptr(ChevetSync) third = NULL;
+  g_autoptr(ChevetSync) fourth = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) ours = NULL;
+  g_autofree char *cursor = NULL;
+  g_autofree char *detail = NULL;
+  gint64 before, first_seq = G_MAXINT64;
+  GHashTableIter iter;
+  gpointer key;
+
+  audit_server_on (f);
+  record_some (f, 5);
+  before = last_audit_seq (f);
+  ours = local_audit (f);
+  g_hash_table_iter_init (&iter, ours);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    first_seq = MIN (first_seq, *(gint64 *) key);
+
+  /* the second batch fails (both tries): the data are synced, the cursor stays after the
+   * first batch, and the run says so */
+  chevet_test_server_set_request_hook (f->server, fail_nth_batch, &failer);
+  chevet_sync_set_audit_batch_size (first, 3);
+  chevet_sync_set_max_tries (first, 2);
+  g_assert_true (run_sync_full (f, first, NULL, &error));
+  g_assert_no_error (error);
+  chevet_test_server_set_request_hook (f->server, NULL, NULL);
+  assert_cache_equals_server (f);
+  g_assert_nonnull (chevet_sync_get_audit_warning (first));
+  g_assert_cmpuint (chevet_sync_get_audit_sent (first), ==, 3);
+  g_assert_cmpuint (chevet_test_server_count (f->server, "AuditEvent"), ==, 3);
+  cursor = chevet_store_dup_meta (f->store, "sync.audit-sent-seq", NULL);
+  g_assert_cmpint (g_ascii_strtoll (cursor, NULL, 10), ==, first_seq + 2);
+  detail = last_sync_detail (f);
+  g_assert_nonnull (strstr (detail, "audit-error="));
+
+  /* the next run completes, none twice */
+  second = new_sync (f);
+  chevet_sync_set_audit_batch_size (second, 3);
+  g_assert_true (run_sync_full (f, second, NULL, &error));
+  g_assert_null (chevet_sync_get_audit_warning (second));
+  assert_server_audit_until (f, before + 1);  /* and the first run's own entry */
+
+  /* one entry of a batch fails: the ones before it count, the ones after it went but
+   * are sent again with the failed one, and the conditional create adds none twice */
+  record_some (f, 2);
+  before = last_audit_seq (f);
+  g_clear_pointer (&cursor, g_free);
+  cursor = chevet_store_dup_meta (f->store, "sync.audit-sent-seq", NULL);
+  chevet_test_server_add_fault (f->server, CHEVET_TEST_FAULT_ENTRY_500, NULL, 1, 1);
+  third = new_sync (f);
+  chevet_sync_set_audit_batch_size (third, 4);
+  g_assert_true (run_sync_full (f, third, NULL, &error));
+  g_assert_nonnull (chevet_sync_get_audit_warning (third));
+  g_assert_nonnull (strstr (chevet_sync_get_audit_warning (third), "HTTP 500"));
+  g_assert_cmpuint (chevet_sync_get_audit_sent (third), ==, 1);
+  {
+    g_autofree char *now = chevet_store_dup_meta (f->store, "sync.audit-sent-seq", NULL);
+
+    g_assert_cmpint (g_ascii_strtoll (now, NULL, 10), ==, g_ascii_strtoll (cursor, NULL, 10) + 1);
+  }
+  fourth = run_sync_ok (f);
+  g_assert_null (chevet_sync_get_audit_warning (fourth));
+  assert_server_audit_until (f, before + 1);
+}
+
+static void
+no_batch_no_conditional (Fixture *f)
+{
+  chevet_test_server_set_features (f->server, (CHEVET_TEST_SERVER_FEATURE_ALL
+                                               & ~CHEVET_TEST_SERVER_FEATURE_BATCH
+                                               & ~CHEVET_TEST_SERVER_FEATURE_CONDITIONAL_CREATE)
+                                   | CHEVET_TEST_SERVER_FEATURE_AUDIT_EVENT);
+}
+
+static void
+test_audit_one_by_one (Fixture *f, gconstpointer data)
+{
+  g_autoptr(ChevetSync) sync = NULL;
+  g_autoptr(GPtrArray) log = NULL;
+  gint64 before;
+
+  no_batch_no_conditional (f);
+  record_some (f, 3);
+  before = last_audit_seq (f);
+  sync = run_sync_ok (f);
+  assert_server_audit_until (f, before);
+  g_assert_cmpuint (chevet_test_server_count_requests (f->server, "POST /fhir/AuditEvent"), ==, (guint) before);
+  g_assert_cmpuint (chevet_test_server_count_requests (f->server, "POST /fhir "), ==, 0);
+  log = chevet_test_server_dup_log (f->server);
+  for (guint i = 0; i < log->len; i++)
+    {
+      ChevetTestRequest *r = g_ptr_array_index (log, i);
+
+      /* no conditional create offered: a plain create */
+      if (g_str_has_prefix (r->line, "POST /fhir/AuditEvent"))
+        g_assert_null (r->if_none_exist);
+    }
+}
+
+typedef struct {
+  GCancellable *cancellable;
+  guint         posts;
+} BatchCanceller;
+
+static void
+cancel_on_second_batch (ChevetTestServer *server,
+                        const char       *method,
+                        const char       *path,
+                        const char       *query,
+                        guint             number,
+                        gpointer          user_data)
+{
+  BatchCanceller *c = user_data;
+
+  if (g_str_equal (method, "POST") && g_str_equal (path, "/fhir") && ++c->posts == 2)
+    g_cancellable_cancel (c->cancellable);
+}
+
+static void
+test_audit_cancelled_between_batches (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  BatchCanceller c = { cancellable, 0 };
+  g_autoptr(ChevetSync) first = new_sync (f);
+  g_autoptr(ChevetSync) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cursor = NULL;
+  gint64 before, at;
+
+  audit_server_on (f);
+  record_some (f, 5);
+  before = last_audit_seq (f);
+  chevet_test_server_set_request_hook (f->server, cancel_on_second_batch, &c);
+  chevet_sync_set_audit_batch_size (first, 3);
+  g_assert_false (run_sync_full (f, first, cancellable, &error));
+  chevet_test_server_set_request_hook (f->server, NULL, NULL);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* the data were complete before the audit phase */
+  assert_cache_equals_server (f);
+  /* the cursor: after the first batch, or the second if its answer came before the
+   * cancellation was seen; never beyond what the server has, never the whole trail */
+  cursor = chevet_store_dup_meta (f->store, "sync.audit-sent-seq", NULL);
+  at = g_ascii_strtoll (cursor, NULL, 10);
+  g_assert_cmpint (at, >=, 3);
+  g_assert_cmpint (at, <, before);
+  g_assert_cmpuint (chevet_test_server_count (f->server, "AuditEvent"), <=, 6);
+  g_assert_cmpuint (chevet_test_server_count (f->server, "AuditEvent"), >=, (guint) at);
+
+  second = run_sync_ok (f);
+  assert_server_audit_until (f, before + 1);
+}
+
+static void
+test_audit_cli_summary (Fixture *f, gconstpointer data)
+{
+  g_autofree char *err = NULL;
+  gint64 before;
+  int status;
+
+  if (g_getenv ("CHEVET_CLI") == NULL)
+    {
+      g_test_skip ("CHEVET_CLI is not set");
+      return;
+    }
+  audit_server_on (f);
+  record_some (f, 3);
+  before = last_audit_seq (f);
+  status = cli_sync (f, NULL, &err);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  /* the CLI's own unlock is recorded before the run starts, so it goes too */
+  {
+    g_autofree char *line = g_strdup_printf ("%lld audit entries sent to the server\n",
+                                             (long long) before + 1);
+
+    g_assert_nonnull (strstr (err, line));
+  }
+  g_assert_null (strstr (err, "Warning"));
+  g_clear_pointer (&err, g_free);
+
+  /* a server refusing the batch: the data sync succeeds with a warning */
+  chevet_test_server_add_fault (f->server, CHEVET_TEST_FAULT_ENTRY_500, NULL, 1, 0);
+  status = cli_sync (f, NULL, &err);
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  g_assert_nonnull (strstr (err, "Warning: "));
+  g_assert_nonnull (strstr (err, "audit"));
+}
+
 /* ------------------------------------------------------------------ async and notify */
 
 typedef struct {
@@ -1869,6 +2352,13 @@ main (int argc, char *argv[])
   ADD ("logs/nothing-identifying", test_logs_hold_nothing_identifying, 10);
   ADD ("async/notifies-on-main-context", test_async_notifies_on_main, 12);
   ADD ("test-connection/metadata-and-credentials-nothing-written", test_connection_ok, 2);
+  ADD ("audit/sent-once-only-what-existed-no-search-text", test_audit_sent_once, 4);
+  ADD ("audit/server-without-auditevent-gets-none", test_audit_not_offered, 2);
+  ADD ("audit/switched-off-sends-none", test_audit_switched_off, 2);
+  ADD ("audit/batch-fails-midway-cursor-kept-no-duplicate", test_audit_batch_fails_midway, 2);
+  ADD ("audit/one-post-each-without-batch", test_audit_one_by_one, 2);
+  ADD ("audit/cancelled-between-batches-resumes", test_audit_cancelled_between_batches, 2);
+  ADD ("audit/cli-summary-and-warning", test_audit_cli_summary, 2);
   g_test_add_func ("/sync/test-connection/unknown-ca-names-reason", test_connection_unknown_ca);
   g_test_add_func ("/sync/test-connection/settings-refused", test_connection_refuses_bad_settings);
 #undef ADD

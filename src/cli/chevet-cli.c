@@ -964,6 +964,7 @@ cmd_server_set (int    argc,
   g_autofree char *patients = NULL;
   g_autofree char *types = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *send_audit = NULL;
   gboolean no_ca = FALSE, no_auth = FALSE, allow_http_loopback = FALSE;
   gboolean client_options;
   const GOptionEntry entries[] = {
@@ -994,6 +995,9 @@ cmd_server_set (int    argc,
     { "allow-http-loopback", 0, 0, G_OPTION_ARG_NONE, &allow_http_loopback,
       N_("For development: accept plain http:// to this computer (127.0.0.1, ::1, localhost). "
          "Give it each time; it is saved so sync checks it again"), NULL },
+    { "send-audit", 0, 0, G_OPTION_ARG_STRING, &send_audit,
+      N_("Send the audit trail to the server at the end of each sync, when the server accepts "
+         "AuditEvent resources (yes, the default, or no)"), N_("yes|no") },
     { NULL }
   };
 
@@ -1016,6 +1020,8 @@ cmd_server_set (int    argc,
                           "options, or --no-auth"));
   if (ca_file != NULL && no_ca)
     return usage_error (_("Give --ca or --no-ca, not both"));
+  if (send_audit != NULL && !g_str_equal (send_audit, "yes") && !g_str_equal (send_audit, "no"))
+    return usage_error (_("--send-audit takes yes or no"));
 
   /* Files first: a typo costs no passphrase. */
   if (token_file != NULL && (token = read_secret_file (token_file, "--token-file", &error)) == NULL)
@@ -1063,6 +1069,8 @@ cmd_server_set (int    argc,
                                                           client_id != NULL ? client_id : old_id,
                                                           client_secret != NULL ? client_secret : old_secret);
     }
+  if (send_audit != NULL)
+    chevet_server_settings_set_send_audit (settings, g_str_equal (send_audit, "yes"));
   if (patients != NULL)
     chevet_server_settings_set_patient_scope (settings, patients);
   if (types != NULL)
@@ -1364,6 +1372,17 @@ cmd_sync (int    argc,
       g_error_free (progress.error);
       return status;
     }
+  if (chevet_sync_get_audit_sent (sync) > 0)
+    {
+      guint64 n = chevet_sync_get_audit_sent (sync);
+
+      g_printerr (g_dngettext (GETTEXT_PACKAGE, "%llu audit entry sent to the server\n",
+                               "%llu audit entries sent to the server\n", (gulong) MIN (n, G_MAXULONG)),
+                  (unsigned long long) n);
+    }
+  /* the data are synced; only the audit trail is late (the next sync tries again) */
+  if (chevet_sync_get_audit_warning (sync) != NULL)
+    g_printerr (_("Warning: %s\n"), chevet_sync_get_audit_warning (sync));
   return EXIT_SUCCESS;
 }
 

@@ -932,8 +932,13 @@ add_detail (JsonBuilder *b,
   json_builder_end_array (b);
 }
 
-char *
-chevet_audit_entry_to_fhir (const ChevetAuditEntry *entry)
+/* @workspace_id NULL: the export's form, with a local id. Otherwise the form sent to a
+ * server: no id (the server assigns it; some refuse one on a create), a meta.tag naming
+ * the entry (the key of a conditional create, so a batch resent after a lost answer adds
+ * nothing) and the workspace as the observer's identifier. */
+static char *
+entry_to_fhir (const ChevetAuditEntry *entry,
+               const char             *workspace_id)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
@@ -943,7 +948,7 @@ chevet_audit_entry_to_fhir (const ChevetAuditEntry *entry)
   const FhirMapping *map = NULL;
   gboolean breaks_glass;
 
-  g_return_val_if_fail (entry != NULL, NULL);
+  g_assert (entry != NULL);
 
   for (guint i = 0; i < CHEVET_AUDIT_N_ACTIONS; i++)
     {
@@ -957,9 +962,24 @@ chevet_audit_entry_to_fhir (const ChevetAuditEntry *entry)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "resourceType");
   json_builder_add_string_value (b, "AuditEvent");
-  id = g_strdup_printf ("chevet-audit-%" G_GINT64_FORMAT, entry->seq);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, id);
+  if (workspace_id == NULL)
+    {
+      id = g_strdup_printf ("chevet-audit-%" G_GINT64_FORMAT, entry->seq);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, id);
+    }
+  else
+    {
+      g_autofree char *code = chevet_audit_entry_tag_code (workspace_id, entry->seq);
+
+      json_builder_set_member_name (b, "meta");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "tag");
+      json_builder_begin_array (b);
+      add_coding (b, CHEVET_AUDIT_TAG_SYSTEM, code, NULL);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
   json_builder_set_member_name (b, "type");
   add_coding (b, DCM, map->type_code, map->type_display);
   if (map->subtype_code != NULL)
@@ -1021,13 +1041,24 @@ chevet_audit_entry_to_fhir (const ChevetAuditEntry *entry)
   json_builder_add_string_value (b, "Chevet");
   json_builder_set_member_name (b, "observer");
   json_builder_begin_object (b);
+  if (workspace_id != NULL)
+    {
+      json_builder_set_member_name (b, "identifier");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "system");
+      json_builder_add_string_value (b, "urn:chevet:workspace");
+      json_builder_set_member_name (b, "value");
+      json_builder_add_string_value (b, workspace_id);
+      json_builder_end_object (b);
+    }
   json_builder_set_member_name (b, "display");
   json_builder_add_string_value (b, "Chevet workstation");
   json_builder_end_object (b);
   json_builder_set_member_name (b, "type");
   json_builder_begin_array (b);
-  add_coding (b, "http://terminology.hl7.org/CodeSystem/security-source-type", "1",
-              "End-user display device, diagnostic display");
+  /* R4's display for code 1 (its definition is "End-user display device, diagnostic
+   * display"; validators compare the display) */
+  add_coding (b, "http://terminology.hl7.org/CodeSystem/security-source-type", "1", "User Device");
   json_builder_end_array (b);
   json_builder_end_object (b);
 
@@ -1081,6 +1112,30 @@ chevet_audit_entry_to_fhir (const ChevetAuditEntry *entry)
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
   return json_generator_to_data (gen, NULL);
+}
+
+char *
+chevet_audit_entry_to_fhir (const ChevetAuditEntry *entry)
+{
+  g_return_val_if_fail (entry != NULL, NULL);
+  return entry_to_fhir (entry, NULL);
+}
+
+char *
+chevet_audit_entry_tag_code (const char *workspace_id,
+                             gint64      seq)
+{
+  g_return_val_if_fail (workspace_id != NULL, NULL);
+  return g_strdup_printf ("%s.%" G_GINT64_FORMAT, workspace_id, seq);
+}
+
+char *
+chevet_audit_entry_to_fhir_for_server (const ChevetAuditEntry *entry,
+                                       const char             *workspace_id)
+{
+  g_return_val_if_fail (entry != NULL, NULL);
+  g_return_val_if_fail (workspace_id != NULL, NULL);
+  return entry_to_fhir (entry, workspace_id);
 }
 
 typedef struct

@@ -179,6 +179,16 @@ gboolean    chevet_audit_foreach            (ChevetStore        *store,
 
 /* One FHIR R4 AuditEvent (JSON text, one line) for @entry. */
 char       *chevet_audit_entry_to_fhir      (const ChevetAuditEntry *entry);
+
+/* The system of the meta.tag that names an entry sent to a server; its code is
+ * chevet_audit_entry_tag_code(): "<workspace id>.<seq>", the same on every resend. */
+#define CHEVET_AUDIT_TAG_SYSTEM "urn:chevet:audit-entry"
+char       *chevet_audit_entry_tag_code     (const char             *workspace_id,
+                                             gint64                  seq);
+/* The AuditEvent as sent to a server: no id (the server's), the tag above, and the
+ * workspace as source.observer's identifier. */
+char       *chevet_audit_entry_to_fhir_for_server (const ChevetAuditEntry *entry,
+                                                   const char             *workspace_id);
 /* Every entry as FHIR AuditEvent NDJSON to @out; records "audit-export" first. */
 gboolean    chevet_audit_export_fhir        (ChevetStore        *store,
                                              GOutputStream      *out,

@@ -38,6 +38,7 @@ struct _ChevetServerSettings
   char             *client_secret;  /* secret */
   char             *patient_scope;
   char            **resource_types; /* NULL: the defaults */
+  gboolean          send_audit;     /* the audit trail goes to the server when it allows it */
 };
 
 G_DEFINE_BOXED_TYPE (ChevetServerSettings, chevet_server_settings,
@@ -89,7 +90,10 @@ free_secret (char *secret)
 ChevetServerSettings *
 chevet_server_settings_new (void)
 {
-  return g_new0 (ChevetServerSettings, 1);
+  ChevetServerSettings *self = g_new0 (ChevetServerSettings, 1);
+
+  self->send_audit = TRUE;
+  return self;
 }
 
 ChevetServerSettings *
@@ -110,6 +114,7 @@ chevet_server_settings_copy (const ChevetServerSettings *self)
   copy->client_secret = g_strdup (self->client_secret);
   copy->patient_scope = g_strdup (self->patient_scope);
   copy->resource_types = g_strdupv (self->resource_types);
+  copy->send_audit = self->send_audit;
   return copy;
 }
 
@@ -156,6 +161,21 @@ chevet_server_settings_set_base_url (ChevetServerSettings *self,
     }
   g_free (self->base_url);
   self->base_url = trimmed != NULL && *trimmed != '\0' ? g_steal_pointer (&trimmed) : NULL;
+}
+
+gboolean
+chevet_server_settings_get_send_audit (const ChevetServerSettings *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->send_audit;
+}
+
+void
+chevet_server_settings_set_send_audit (ChevetServerSettings *self,
+                                       gboolean              send)
+{
+  g_return_if_fail (self != NULL);
+  self->send_audit = !!send;
 }
 
 gboolean
@@ -708,6 +728,8 @@ chevet_server_settings_load (ChevetStore  *store,
         slot = &types;
       else if (g_str_equal (key, "allow-http-loopback"))
         self->allow_http_loopback = g_strcmp0 (value, "1") == 0;
+      else if (g_str_equal (key, "send-audit"))
+        self->send_audit = g_strcmp0 (value, "0") != 0;  /* absent (older workspaces): on */
       if (slot != NULL && value != NULL)
         {
           g_free (*slot);
@@ -773,7 +795,8 @@ save_rows (const ChevetServerSettings  *self,
          put (store, "server.client-id", self->client_id, error) &&
          put (store, "server.client-secret", self->client_secret, error) &&
          put (store, "server.patients", self->patient_scope, error) &&
-         put (store, "server.types", types, error);
+         put (store, "server.types", types, error) &&
+         put (store, "server.send-audit", self->send_audit ? "1" : "0", error);
 }
 
 gboolean
@@ -871,5 +894,8 @@ chevet_server_settings_describe (const ChevetServerSettings *self)
                           self->patient_scope != NULL ? self->patient_scope : _("all"));
   types = g_strjoinv (", ", (char **) chevet_server_settings_get_resource_types (self));
   g_string_append_printf (out, _("Resource types: %s\n"), types);
+  g_string_append_printf (out, "%s\n", self->send_audit
+                          ? _("Audit trail: sent to the server when it accepts AuditEvent")
+                          : _("Audit trail: not sent to the server"));
   return g_string_free (out, FALSE);
 }

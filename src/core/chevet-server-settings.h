@@ -116,6 +116,12 @@ const char * const   *chevet_server_settings_get_resource_types (const ChevetSer
 void                  chevet_server_settings_set_resource_types (ChevetServerSettings *self,
                                                                  const char * const   *types);
 
+/* Whether sync sends the audit trail (FHIR AuditEvent) to the server, when its
+ * CapabilityStatement allows creating AuditEvents. On by default. */
+gboolean              chevet_server_settings_get_send_audit  (const ChevetServerSettings *self);
+void                  chevet_server_settings_set_send_audit  (ChevetServerSettings *self,
+                                                              gboolean              send);
+
 /* Checks every field; the first wrong one sets @error. */
 gboolean              chevet_server_settings_validate        (const ChevetServerSettings *self,
                                                               GError                    **error);

@@ -1660,6 +1660,13 @@ chevet_store_get_name (ChevetStore *self)
   return self->name;
 }
 
+const char *
+chevet_store_get_workspace_id (ChevetStore *self)
+{
+  g_return_val_if_fail (CHEVET_IS_STORE (self), NULL);
+  return self->workspace_id;
+}
+
 /* ------------------------------------------------------------------ accounts */
 
 /* An account change in the audit trail: "<what>:<account>", never a secret. */

@@ -94,6 +94,8 @@ ChevetStore *chevet_store_open_another         (ChevetStore  *self,
 const char  *chevet_store_get_path             (ChevetStore  *self);
 const char  *chevet_store_get_account          (ChevetStore  *self);
 const char  *chevet_store_get_name             (ChevetStore  *self);
+/* The workspace's random uuid (from its key slots; not secret, names no one). */
+const char  *chevet_store_get_workspace_id     (ChevetStore  *self);
 /* The role of the account that opened the store, read at open. */
 ChevetRole   chevet_store_get_role             (ChevetStore  *self);
 gboolean     chevet_store_is_training          (ChevetStore  *self);

@@ -36,6 +36,7 @@ G_DEFINE_ENUM_TYPE (ChevetSyncPhase, chevet_sync_phase,
   G_DEFINE_ENUM_VALUE (CHEVET_SYNC_PHASE_RESOURCES, "resources"),
   G_DEFINE_ENUM_VALUE (CHEVET_SYNC_PHASE_HISTORY, "history"),
   G_DEFINE_ENUM_VALUE (CHEVET_SYNC_PHASE_OUTBOX, "outbox"),
+  G_DEFINE_ENUM_VALUE (CHEVET_SYNC_PHASE_AUDIT, "audit"),
   G_DEFINE_ENUM_VALUE (CHEVET_SYNC_PHASE_DONE, "done"),
   G_DEFINE_ENUM_VALUE (CHEVET_SYNC_PHASE_FAILED, "failed"))
 
@@ -56,6 +57,7 @@ enum
   CAP_HISTORY_TYPE  = 1 << 2,
   CAP_SUMMARY_COUNT = 1 << 3,
   CAP_COND_CREATE   = 1 << 4,
+  CAP_CREATE        = 1 << 5,
 };
 
 /* Request flags. */
@@ -117,6 +119,9 @@ struct _ChevetSync
   guint         requests;
   guint64       deleted;
   guint         sent;
+  guint         audit_batch;
+  guint64       audit_sent;
+  char         *audit_warning;
 };
 
 G_DEFINE_FINAL_TYPE (ChevetSync, chevet_sync, G_TYPE_OBJECT)
@@ -312,6 +317,7 @@ typedef struct
   gboolean              oauth;
   GHashTable           *caps;        /* type -> GUINT_TO_POINTER (CAP_*) */
   gboolean              history_system;
+  gboolean              batch;        /* the server takes batch Bundles */
   char                 *run_start;   /* ISO 8601 UTC, the server's time at the start */
   char                 *resume_task;
   char                 *resume_next;
@@ -932,9 +938,14 @@ read_capabilities (Run        *run,
       if (g_strcmp0 (object_string (r, "mode"), "server") != 0)
         continue;
       for (guint k = 0; interactions != NULL && k < json_array_get_length (interactions); k++)
-        if (g_strcmp0 (object_string (json_array_get_object_element (interactions, k), "code"),
-                       "history-system") == 0)
-          run->history_system = TRUE;
+        {
+          const char *code = object_string (json_array_get_object_element (interactions, k), "code");
+
+          if (g_strcmp0 (code, "history-system") == 0)
+            run->history_system = TRUE;
+          else if (g_strcmp0 (code, "batch") == 0)
+            run->batch = TRUE;
+        }
       for (guint k = 0; resources != NULL && k < json_array_get_length (resources); k++)
         {
           JsonObject *res = json_array_get_object_element (resources, k);
@@ -954,6 +965,8 @@ read_capabilities (Run        *run,
                 caps |= CAP_SEARCH;
               else if (g_strcmp0 (code, "history-type") == 0)
                 caps |= CAP_HISTORY_TYPE;
+              else if (g_strcmp0 (code, "create") == 0)
+                caps |= CAP_CREATE;
             }
           for (guint m = 0; params != NULL && m < json_array_get_length (params); m++)
             {
@@ -2408,6 +2421,275 @@ send_outbox (Run     *run,
     }
 }
 
+/* ------------------------------------------------------------------ the audit trail */
+
+/* The last entry of the trail now (0 when empty): what this run sends at most. Entries
+ * recorded during the run, its own "sync" entry among them, go with the next one. */
+static gint64
+audit_last_seq (Run *run)
+{
+  sqlite3_stmt *stmt = chevet_store_prepare (run->store, "SELECT MAX(seq) FROM audit", NULL);
+  gint64 seq = 0;
+
+  if (stmt == NULL)
+    return 0;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    seq = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return seq;
+}
+
+static gint64
+audit_count_between (Run    *run,
+                     gint64  after,
+                     gint64  until)
+{
+  sqlite3_stmt *stmt = chevet_store_prepare (run->store,
+    "SELECT COUNT(*) FROM audit WHERE seq > ? AND seq <= ?", NULL);
+  gint64 n = -1;
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, after);
+  sqlite3_bind_int64 (stmt, 2, until);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return n;
+}
+
+typedef struct
+{
+  const char *workspace_id;
+  gint64      until;
+  GArray     *seqs;    /* gint64, in order */
+  GPtrArray  *jsons;   /* the AuditEvents, in the same order */
+} AuditBatch;
+
+static gboolean
+audit_collect (const ChevetAuditEntry  *entry,
+               gpointer                 user_data,
+               GError                 **error)
+{
+  AuditBatch *batch = user_data;
+
+  if (entry->seq > batch->until)
+    return TRUE;
+  g_array_append_val (batch->seqs, entry->seq);
+  g_ptr_array_add (batch->jsons, chevet_audit_entry_to_fhir_for_server (entry, batch->workspace_id));
+  return TRUE;
+}
+
+/* The If-None-Exist search of entry @seq: its tag. */
+static char *
+audit_if_none_exist (Run    *run,
+                     gint64  seq)
+{
+  g_autofree char *code = chevet_audit_entry_tag_code (chevet_store_get_workspace_id (run->store), seq);
+
+  return g_strdup_printf ("_tag=%s|%s", CHEVET_AUDIT_TAG_SYSTEM, code);
+}
+
+/* "201 Created" -> 201; 0 when unreadable. */
+static guint
+status_of (const char *text)
+{
+  guint64 status = 0;
+  g_autofree char *digits = text != NULL ? g_strndup (text, strspn (text, "0123456789")) : NULL;
+
+  if (digits == NULL || !g_ascii_string_to_unsigned (digits, 10, 100, 599, &status, NULL))
+    return 0;
+  return (guint) status;
+}
+
+/* One batch Bundle. Returns how many entries, from the first, the server accepted (a
+ * failed entry stops the count: the cursor only moves over consecutive successes), or
+ * -1 with @error when the whole request failed. */
+static gint
+audit_send_batch (Run         *run,
+                  AuditBatch  *batch,
+                  gboolean     conditional,
+                  GError     **error)
+{
+  g_autoptr(GString) bundle = g_string_new ("{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[");
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(Reply) reply = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *response;
+  JsonArray *entries;
+  guint n = batch->seqs->len;
+  guint ok = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_string_append_printf (bundle, "%s{\"resource\":%s,\"request\":{\"method\":\"POST\",\"url\":\"AuditEvent\"",
+                              i > 0 ? "," : "", (const char *) g_ptr_array_index (batch->jsons, i));
+      if (conditional)
+        {
+          g_autofree char *condition = audit_if_none_exist (run, g_array_index (batch->seqs, gint64, i));
+
+          /* the tag's characters need no JSON escaping: a uuid, digits, ':', '|', '.' */
+          g_string_append_printf (bundle, ",\"ifNoneExist\":\"%s\"", condition);
+        }
+      g_string_append (bundle, "}}");
+    }
+  g_string_append (bundle, "]}");
+  body = g_string_free_to_bytes (g_steal_pointer (&bundle));
+
+  /* with conditional creates a resend adds nothing, so it may be retried */
+  reply = http_send (run, "POST", run->base, FHIR_JSON, body, NULL, NULL,
+                     conditional ? HTTP_IDEMPOTENT : 0, error);
+  if (reply == NULL)
+    return -1;
+  if (reply->status != 200)
+    {
+      g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_SERVER,
+                   _("The server %s refused the audit entries (HTTP %u)"), run->host, reply->status);
+      return -1;
+    }
+  root = parse_json (reply->body, "/", error);
+  if (root == NULL)
+    return -1;
+  response = json_node_get_object (root);
+  entries = object_array (response, "entry");
+  if (g_strcmp0 (object_string (response, "type"), "batch-response") != 0
+      || entries == NULL || json_array_get_length (entries) != n)
+    {
+      g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_INVALID_DATA,
+                   _("The server sent data that is not valid JSON (%s)"), "/");
+      return -1;
+    }
+  for (ok = 0; ok < n; ok++)
+    {
+      JsonObject *entry = json_array_get_object_element (entries, ok);
+      guint status = status_of (object_string (object_object (entry, "response"), "status"));
+
+      if (status != 200 && status != 201)
+        {
+          g_debug ("audit entry %" G_GINT64_FORMAT ": refused in a batch (%u)",
+                   g_array_index (batch->seqs, gint64, ok), status);
+          g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_SERVER,
+                       _("The server %s refused audit entry %lld (HTTP %u)"), run->host,
+                       (long long) g_array_index (batch->seqs, gint64, ok), status);
+          break;
+        }
+    }
+  return (gint) ok;
+}
+
+/* One POST per entry, in order; stops at the first failure. Returns the number sent. */
+static gint
+audit_send_each (Run         *run,
+                 AuditBatch  *batch,
+                 gboolean     conditional,
+                 GError     **error)
+{
+  g_autofree char *url = g_strdup_printf ("%s/AuditEvent", run->base);
+  guint i;
+
+  for (i = 0; i < batch->seqs->len; i++)
+    {
+      const char *json = g_ptr_array_index (batch->jsons, i);
+      gint64 seq = g_array_index (batch->seqs, gint64, i);
+      g_autoptr(GBytes) body = g_bytes_new (json, strlen (json));
+      g_autofree char *condition = conditional ? audit_if_none_exist (run, seq) : NULL;
+      g_autoptr(Reply) reply = http_send (run, "POST", url, FHIR_JSON, body,
+                                          conditional ? "If-None-Exist" : NULL, condition,
+                                          conditional ? HTTP_IDEMPOTENT : 0, error);
+
+      if (reply == NULL)
+        break;
+      if (reply->status != 200 && reply->status != 201)
+        {
+          g_debug ("audit entry %" G_GINT64_FORMAT ": refused (%u)", seq, reply->status);
+          g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_SERVER,
+                       _("The server %s refused audit entry %lld (HTTP %u)"), run->host,
+                       (long long) seq, reply->status);
+          break;
+        }
+    }
+  return (gint) i;
+}
+
+/* Sends the entries after the cursor up to @until, a batch at a time, moving the cursor
+ * (meta "sync.audit-sent-seq", for the server in "sync.audit-server") after each answer
+ * over what the server accepted. FALSE with @error when it stopped; the caller turns
+ * anything but a cancellation into a warning. */
+static gboolean
+send_audit (Run     *run,
+            gint64   until,
+            GError **error)
+{
+  ChevetSync *self = run->self;
+  g_autoptr(GError) local = NULL;
+  g_autofree char *server = dup_meta (run, "sync.audit-server");
+  g_autofree char *cursor_text = dup_meta (run, "sync.audit-sent-seq");
+  gboolean conditional = (caps_of (run, "AuditEvent") & CAP_COND_CREATE) != 0;
+  gint64 cursor = 0, expected;
+  guint64 done = 0;
+
+  /* another server has none of them: everything kept goes again */
+  if (g_strcmp0 (server, run->base) == 0 && cursor_text != NULL)
+    cursor = g_ascii_strtoll (cursor_text, NULL, 10);
+  else if (!chevet_store_set_meta (run->store, "sync.audit-server", run->base, &local)
+           || !chevet_store_set_meta (run->store, "sync.audit-sent-seq", "0", &local))
+    return store_failed (local, error);
+
+  expected = audit_count_between (run, cursor, until);
+  g_debug ("audit: %" G_GINT64_FORMAT " entries to send after %" G_GINT64_FORMAT " (%s, %s)",
+           expected, cursor, run->batch ? "batch" : "one by one",
+           conditional ? "conditional" : "plain create");
+  g_mutex_lock (&self->lock);
+  self->pending.done = 0;
+  self->pending.expected = expected;
+  g_mutex_unlock (&self->lock);
+  state_changed (self, TRUE);
+
+  while (cursor < until)
+    {
+      g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_autoptr(GPtrArray) jsons = g_ptr_array_new_with_free_func (g_free);
+      AuditBatch batch = { chevet_store_get_workspace_id (run->store), until, seqs, jsons };
+      g_autofree char *text = NULL;
+      GError *send_error = NULL;
+      gint sent;
+
+      /* cancelled: stop between batches, the cursor as the server last confirmed it */
+      if (g_cancellable_set_error_if_cancelled (run->cancellable, error))
+        return FALSE;
+      if (!chevet_audit_foreach (run->store, cursor, self->audit_batch, audit_collect, &batch, &local))
+        return store_failed (local, error);
+      if (seqs->len == 0)
+        break;
+      sent = run->batch ? audit_send_batch (run, &batch, conditional, &send_error)
+                        : audit_send_each (run, &batch, conditional, &send_error);
+      if (sent > 0)
+        {
+          cursor = g_array_index (seqs, gint64, sent - 1);
+          text = g_strdup_printf ("%" G_GINT64_FORMAT, cursor);
+          if (!chevet_store_set_meta (run->store, "sync.audit-sent-seq", text, &local))
+            {
+              g_clear_error (&send_error);
+              return store_failed (local, error);
+            }
+          done += sent;
+          self->audit_sent += sent;
+          g_mutex_lock (&self->lock);
+          self->pending.done = done;
+          g_mutex_unlock (&self->lock);
+          state_changed (self, FALSE);
+        }
+      if (send_error != NULL)
+        {
+          g_debug ("audit: stopped after seq %" G_GINT64_FORMAT, cursor);
+          g_propagate_error (error, send_error);
+          return FALSE;
+        }
+    }
+  g_debug ("audit: %" G_GUINT64_FORMAT " entries sent, cursor %" G_GINT64_FORMAT, done, cursor);
+  return TRUE;
+}
+
 /* ------------------------------------------------------------------ the run */
 
 static gboolean
@@ -2643,6 +2925,9 @@ sync_run_in_context (ChevetSync   *self,
   g_autoptr(GError) local = NULL;
   Run run = { 0, };
   const char * const *types;
+  const char *audit_state = NULL;  /* for the run's own entry: off, unsupported, sent, error */
+  g_autofree char *audit_code = NULL;
+  gint64 audit_until = 0;
   gboolean ok = FALSE;
 
   run.self = self;
@@ -2654,6 +2939,8 @@ sync_run_in_context (ChevetSync   *self,
   self->deleted = 0;
   self->sent = 0;
   self->reconciled = FALSE;
+  self->audit_sent = 0;
+  g_clear_pointer (&self->audit_warning, g_free);
 
   g_mutex_lock (&self->lock);
   self->pending.done = 0;
@@ -2671,6 +2958,8 @@ sync_run_in_context (ChevetSync   *self,
         goto out;
     }
   run.store = self->store;
+  /* what exists before the run is what it sends */
+  audit_until = audit_last_seq (&run);
 
   if (!check_settings (&run, error) || !open_session (&run, error)
       || !connect_metadata (&run, error) || !prepare_run_state (&run, error))
@@ -2714,6 +3003,34 @@ sync_run_in_context (ChevetSync   *self,
         goto out;
       }
   }
+
+  /* The audit trail, once the data are safe: a failure here is a warning, not the run's
+   * failure (the next run tries again from the cursor); a cancellation stops the run. */
+  if (!chevet_server_settings_get_send_audit (run.settings))
+    audit_state = "off";
+  else if (!(caps_of (&run, "AuditEvent") & CAP_CREATE))
+    audit_state = "unsupported";
+  else
+    {
+      set_phase (self, CHEVET_SYNC_PHASE_AUDIT);
+      if (send_audit (&run, audit_until, &local))
+        audit_state = "sent";
+      else if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          goto out;
+        }
+      else
+        {
+          audit_state = "error";
+          audit_code = g_strdup_printf ("%s:%d", g_quark_to_string (local->domain), local->code);
+          self->audit_warning = g_strdup_printf (_("The audit trail could not all be sent to the "
+                                                   "server; the next sync tries again. %s"),
+                                                 local->message);
+          g_debug ("audit trail not sent: %s %d", g_quark_to_string (local->domain), local->code);
+          g_clear_error (&local);
+        }
+    }
   ok = TRUE;
 
 out:
@@ -2727,9 +3044,17 @@ out:
       g_autoptr(GError) audit_error = NULL;
       g_autofree char *detail = NULL;
 
-      if (ok)
-        detail = g_strdup_printf ("resources=%" G_GUINT64_FORMAT " deleted=%" G_GUINT64_FORMAT " sent=%u",
-                                  run.done, self->deleted, self->sent);
+      if (ok && audit_code != NULL)
+        detail = g_strdup_printf ("resources=%" G_GUINT64_FORMAT " deleted=%" G_GUINT64_FORMAT
+                                  " sent=%u audit-sent=%" G_GUINT64_FORMAT " audit-error=%s",
+                                  run.done, self->deleted, self->sent, self->audit_sent, audit_code);
+      else if (ok && g_strcmp0 (audit_state, "sent") == 0)
+        detail = g_strdup_printf ("resources=%" G_GUINT64_FORMAT " deleted=%" G_GUINT64_FORMAT
+                                  " sent=%u audit-sent=%" G_GUINT64_FORMAT,
+                                  run.done, self->deleted, self->sent, self->audit_sent);
+      else if (ok)
+        detail = g_strdup_printf ("resources=%" G_GUINT64_FORMAT " deleted=%" G_GUINT64_FORMAT
+                                  " sent=%u audit=%s", run.done, self->deleted, self->sent, audit_state);
       else
         detail = g_strdup_printf ("resources=%" G_GUINT64_FORMAT " error=%s:%d", run.done,
                                   error != NULL && *error != NULL ? g_quark_to_string ((*error)->domain) : "none",
@@ -3015,6 +3340,7 @@ chevet_sync_finalize (GObject *object)
   g_main_context_unref (self->owner_context);
   g_free (self->pending.last_error);
   g_free (self->shown.last_error);
+  g_free (self->audit_warning);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (chevet_sync_parent_class)->finalize (object);
 }
@@ -3084,6 +3410,7 @@ chevet_sync_init (ChevetSync *self)
   self->margin_s = 120;
   self->backoff_first_ms = 500;
   self->retry_after_cap_s = 60;
+  self->audit_batch = 100;
   self->pending.expected = -1;
   self->shown.expected = -1;
 }
@@ -3142,6 +3469,29 @@ chevet_sync_get_sent (ChevetSync *self)
 {
   g_return_val_if_fail (CHEVET_IS_SYNC (self), 0);
   return self->sent;
+}
+
+guint64
+chevet_sync_get_audit_sent (ChevetSync *self)
+{
+  g_return_val_if_fail (CHEVET_IS_SYNC (self), 0);
+  return self->audit_sent;
+}
+
+const char *
+chevet_sync_get_audit_warning (ChevetSync *self)
+{
+  g_return_val_if_fail (CHEVET_IS_SYNC (self), NULL);
+  return self->audit_warning;
+}
+
+void
+chevet_sync_set_audit_batch_size (ChevetSync *self,
+                                  guint       count)
+{
+  g_return_if_fail (CHEVET_IS_SYNC (self));
+  g_return_if_fail (count > 0);
+  self->audit_batch = count;
 }
 
 gboolean
@@ -3212,6 +3562,7 @@ chevet_sync_phase_to_string (ChevetSyncPhase phase)
     case CHEVET_SYNC_PHASE_RESOURCES: return _("Charts");
     case CHEVET_SYNC_PHASE_HISTORY: return _("Deletions");
     case CHEVET_SYNC_PHASE_OUTBOX: return _("Sending");
+    case CHEVET_SYNC_PHASE_AUDIT: return _("Sending the audit trail");
     case CHEVET_SYNC_PHASE_DONE: return _("Done");
     case CHEVET_SYNC_PHASE_FAILED: return _("Failed");
     default: return "?";

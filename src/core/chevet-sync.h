@@ -49,6 +49,7 @@ typedef enum
   CHEVET_SYNC_PHASE_RESOURCES,   /* the chart types, then the referenced types */
   CHEVET_SYNC_PHASE_HISTORY,     /* deletions */
   CHEVET_SYNC_PHASE_OUTBOX,
+  CHEVET_SYNC_PHASE_AUDIT,       /* the audit trail to the server (when allowed and asked) */
   CHEVET_SYNC_PHASE_DONE,
   CHEVET_SYNC_PHASE_FAILED,
 } ChevetSyncPhase;
@@ -94,6 +95,11 @@ const char     *chevet_sync_get_last_error     (ChevetSync          *self);  /* 
 guint           chevet_sync_get_requests       (ChevetSync          *self);
 guint64         chevet_sync_get_deleted        (ChevetSync          *self);
 guint           chevet_sync_get_sent           (ChevetSync          *self);
+/* The audit trail: entries the server accepted during the last run, and, when sending
+ * stopped on an error (the run's data still succeeded; the next run tries again), a
+ * translated sentence saying why. NULL when nothing went wrong. */
+guint64         chevet_sync_get_audit_sent     (ChevetSync          *self);
+const char     *chevet_sync_get_audit_warning  (ChevetSync          *self);
 /* TRUE when the last run reconciled ids (see chevet_sync_set_reconcile). */
 gboolean        chevet_sync_get_reconciled     (ChevetSync          *self);
 
@@ -107,7 +113,10 @@ void            chevet_sync_set_reconcile      (ChevetSync          *self,
                                                 gboolean             reconcile);
 
 /* Tuning, before a run. Defaults: timeout 30 s, 5 tries, 200 resources a page, a
- * 120 s cursor margin, Retry-After capped at 60 s, first back-off 500 ms. */
+ * 120 s cursor margin, Retry-After capped at 60 s, first back-off 500 ms, 100 audit
+ * entries a batch. */
+void            chevet_sync_set_audit_batch_size (ChevetSync        *self,
+                                                guint                count);
 void            chevet_sync_set_timeout        (ChevetSync          *self,
                                                 guint                seconds);
 void            chevet_sync_set_max_tries      (ChevetSync          *self,

@@ -67,6 +67,7 @@ struct _ChevetPreferencesWindow
   GtkLabel             *client_secret_set_label;
   GtkLabel             *auth_error_label;
   AdwEntryRow          *scope_row;
+  GtkSwitch            *send_audit_switch;
   AdwExpanderRow       *types_row;
   GtkLabel             *scope_error_label;
   GtkButton            *server_save_button;
@@ -301,6 +302,7 @@ fill_server (ChevetPreferencesWindow *self,
   gtk_editable_set_text (GTK_EDITABLE (self->scope_row),
                          chevet_server_settings_get_patient_scope (shown) ? chevet_server_settings_get_patient_scope (shown) : "");
   adw_combo_row_set_selected (self->auth_row, chevet_server_settings_get_auth (shown));
+  gtk_switch_set_active (self->send_audit_switch, chevet_server_settings_get_send_audit (shown));
 
   g_hash_table_iter_init (&iter, self->type_switches);
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -442,6 +444,7 @@ collect_server (ChevetPreferencesWindow *self)
       break;
     }
   chevet_server_settings_set_patient_scope (s, gtk_editable_get_text (GTK_EDITABLE (self->scope_row)));
+  chevet_server_settings_set_send_audit (s, gtk_switch_get_active (self->send_audit_switch));
   for (guint i = 0; supported[i] != NULL; i++)
     {
       GtkSwitch *sw = g_hash_table_lookup (self->type_switches, supported[i]);
@@ -815,6 +818,7 @@ chevet_preferences_window_class_init (ChevetPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, client_secret_set_label);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, auth_error_label);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, scope_row);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, send_audit_switch);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, types_row);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, scope_error_label);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, server_save_button);

@@ -446,8 +446,14 @@ on_sync_done (GObject      *source,
 
   if (ok)
     {
+      ChevetSync *sync = chevet_session_get_sync (self->session);
+
       chevet_patients_page_set_sync_offline (self->patients_page, FALSE);
-      show_toast (self, _("Records synced"));
+      /* the data are synced; only the audit trail is late, and the next sync retries */
+      if (sync != NULL && chevet_sync_get_audit_warning (sync) != NULL)
+        show_toast (self, _("Records synced, but the audit trail could not be sent; the next sync tries again"));
+      else
+        show_toast (self, _("Records synced"));
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     show_toast (self, _("Sync cancelled; the next one goes on from there"));

@@ -762,9 +762,13 @@ test_server_settings (Fixture       *f,
   g_assert_true (gtk_widget_get_visible (display_template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "token_set_label")));
   g_assert_false (tree_holds_text (preferences, "tok-Zx81-secret"));
 
+  /* The audit trail goes to the server unless switched off. */
+  g_assert_true (gtk_switch_get_active (display_template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "send_audit_switch")));
+
   /* Saving again without typing a token keeps it. */
   gtk_editable_set_text (GTK_EDITABLE (display_template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "scope_row")),
                          "organization=Organization/1");
+  gtk_switch_set_active (display_template_child (prefs, CHEVET_TYPE_PREFERENCES_WINDOW, "send_audit_switch"), FALSE);
   g_assert_true (gtk_widget_activate_action (preferences, "server.save", NULL));
   WAIT_UNTIL (!chevet_preferences_window_get_server_busy (prefs));
   drain_main_loop ();
@@ -774,6 +778,7 @@ test_server_settings (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpstr (chevet_server_settings_get_token (saved), ==, "tok-Zx81-secret");
   g_assert_cmpstr (chevet_server_settings_get_patient_scope (saved), ==, "organization=Organization/1");
+  g_assert_false (chevet_server_settings_get_send_audit (saved));
 
   /* Locking empties the page. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.lock", NULL));

@@ -12,6 +12,10 @@
  *   response.status "410 Gone" and no resource; paged like search.
  * - _lastUpdated and _since honour the precision of the value: "gt2024-03-15" means
  *   after that whole day, "gt...T08:00:00Z" after that whole second.
+ * - transaction: all or nothing; batch (FEATURE_BATCH): POST Type entries only, each on
+ *   its own, response.status per entry and an OperationOutcome for a failed one.
+ * - AuditEvent (FEATURE_AUDIT_EVENT, off by default): created, read, searched, never
+ *   updated; a create must have recorded, agent[0].requestor and source.observer.
  */
 #define G_LOG_DOMAIN "chevet-test-server"
 
@@ -668,9 +672,12 @@ fhir_metadata (ChevetTestServer *self,
 
   for (guint i = 0; i < G_N_ELEMENTS (base_types); i++)
     g_ptr_array_add (types, (gpointer) base_types[i]);
+  if (self->features & CHEVET_TEST_SERVER_FEATURE_AUDIT_EVENT)
+    g_ptr_array_add (types, (gpointer) "AuditEvent");
   g_hash_table_iter_init (&iter, self->types);
   while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (!g_ptr_array_find_with_equal_func (types, key, g_str_equal, NULL))
+    if (!g_ptr_array_find_with_equal_func (types, key, g_str_equal, NULL)
+        && !g_str_equal (key, "AuditEvent"))
       g_ptr_array_add (types, key);
   g_ptr_array_sort (types, compare_str_ptrs);
 
@@ -734,8 +741,11 @@ fhir_metadata (ChevetTestServer *self,
     {
       const char *type = g_ptr_array_index (types, i);
       gboolean is_patient = g_str_equal (type, "Patient");
+      gboolean is_audit = g_str_equal (type, "AuditEvent");
+      /* an audit record is written once and never changed */
       const char *interactions[] = {
-        "read", "vread", "search-type", "create", "update", "delete",
+        "read", "vread", "search-type", "create", is_audit ? NULL : "update",
+        is_audit ? NULL : "delete",
         history ? "history-type" : NULL, history ? "history-instance" : NULL,
       };
       const char *params[][2] = {
@@ -799,6 +809,13 @@ fhir_metadata (ChevetTestServer *self,
   json_builder_set_member_name (jb, "code");
   json_builder_add_string_value (jb, "transaction");
   json_builder_end_object (jb);
+  if (f & CHEVET_TEST_SERVER_FEATURE_BATCH)
+    {
+      json_builder_begin_object (jb);
+      json_builder_set_member_name (jb, "code");
+      json_builder_add_string_value (jb, "batch");
+      json_builder_end_object (jb);
+    }
   if (history)
     {
       json_builder_begin_object (jb);
@@ -1089,6 +1106,37 @@ find_existing (ChevetTestServer *self,
   return TRUE;
 }
 
+/* The minimum of an AuditEvent (R4: recorded, agent with requestor, source.observer);
+ * FALSE: @resp has the 400. */
+static gboolean
+check_audit_event (JsonObject *root,
+                   Response   *resp)
+{
+  JsonNode *agent = json_object_get_member (root, "agent");
+  JsonNode *source = json_object_get_member (root, "source");
+  JsonObject *first;
+
+  if (json_object_get_string_member_with_default (root, "recorded", NULL) == NULL
+      || agent == NULL || !JSON_NODE_HOLDS_ARRAY (agent)
+      || json_array_get_length (json_node_get_array (agent)) == 0
+      || !JSON_NODE_HOLDS_OBJECT (json_array_get_element (json_node_get_array (agent), 0))
+      || source == NULL || !JSON_NODE_HOLDS_OBJECT (source)
+      || !json_object_has_member (json_node_get_object (source), "observer"))
+    {
+      response_set_outcome (resp, SOUP_STATUS_BAD_REQUEST, "required",
+                            "An AuditEvent needs recorded, agent and source.observer");
+      return FALSE;
+    }
+  first = json_array_get_object_element (json_node_get_array (agent), 0);
+  if (!json_object_has_member (first, "requestor"))
+    {
+      response_set_outcome (resp, SOUP_STATUS_BAD_REQUEST, "required",
+                            "AuditEvent.agent.requestor is required");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 fhir_create (ChevetTestServer *self,
              Request          *req,
@@ -1109,6 +1157,8 @@ fhir_create (ChevetTestServer *self,
       response_set_outcome (resp, SOUP_STATUS_BAD_REQUEST, "invalid", error->message);
       return;
     }
+  if (g_str_equal (type, "AuditEvent") && !check_audit_event (json_node_get_object (node), resp))
+    return;
   if (!find_existing (self, req, type,
                       soup_message_headers_get_one (req->headers, "If-None-Exist"),
                       &existing, resp))
@@ -1306,6 +1356,9 @@ plan_entry (ChevetTestServer *self,
   return FALSE;
 }
 
+static void fhir_batch (ChevetTestServer *self, Request *req, const char *text, gsize len,
+                        JsonObject *root, Response *resp);
+
 static void
 fhir_transaction (ChevetTestServer *self,
                   Request          *req,
@@ -1329,6 +1382,13 @@ fhir_transaction (ChevetTestServer *self,
       return;
     }
   root = json_node_get_object (json_parser_get_root (parser));
+  if ((self->features & CHEVET_TEST_SERVER_FEATURE_BATCH)
+      && g_strcmp0 (json_object_get_string_member_with_default (root, "resourceType", NULL), "Bundle") == 0
+      && g_strcmp0 (json_object_get_string_member_with_default (root, "type", NULL), "batch") == 0)
+    {
+      fhir_batch (self, req, text, len, root, resp);
+      return;
+    }
   if (g_strcmp0 (json_object_get_string_member_with_default (root, "resourceType", NULL), "Bundle") != 0
       || g_strcmp0 (json_object_get_string_member_with_default (root, "type", NULL), "transaction") != 0)
     {
@@ -1423,6 +1483,161 @@ fhir_transaction (ChevetTestServer *self,
                               p->type, p->id, v->vid, v->vid, modified);
     }
   body = bundle_new ("transaction-response", -1, NULL, NULL, entries);
+  response_set_json (resp, SOUP_STATUS_OK, body);
+}
+
+/* One entry of a batch, on its own: POST Type (with ifNoneExist) only. Fills @resp as
+ * a create would (the resource, or an OperationOutcome). */
+static void
+batch_entry (ChevetTestServer *self,
+             Request          *req,
+             JsonObject       *entry,
+             const char       *text,
+             gsize             rs,
+             gsize             re,
+             Response         *resp)
+{
+  JsonNode *request_node = json_object_get_member (entry, "request");
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *request;
+  const char *method, *url, *condition;
+  Resource *existing;
+  Version *v;
+  g_autofree char *id = NULL;
+
+  if (request_node == NULL || !JSON_NODE_HOLDS_OBJECT (request_node) || re <= rs)
+    {
+      response_set_outcome (resp, SOUP_STATUS_BAD_REQUEST, "invalid",
+                            "Each entry needs a request and a resource");
+      return;
+    }
+  request = json_node_get_object (request_node);
+  method = json_object_get_string_member_with_default (request, "method", "");
+  url = json_object_get_string_member_with_default (request, "url", "");
+  if (!g_str_equal (method, "POST") || strchr (url, '/') != NULL || strchr (url, '?') != NULL
+      || !chevet_fhir_is_resource_type (url))
+    {
+      response_set_outcome (resp, SOUP_STATUS_BAD_REQUEST, "not-supported",
+                            "Batches take POST Type entries");
+      return;
+    }
+  if (g_str_equal (url, "AuditEvent") && !(self->features & CHEVET_TEST_SERVER_FEATURE_AUDIT_EVENT))
+    {
+      response_set_outcome (resp, SOUP_STATUS_NOT_FOUND, "not-supported", "Unknown resource type");
+      return;
+    }
+  node = server_parse_resource (text + rs, re - rs, url, &error);
+  if (node == NULL)
+    {
+      response_set_outcome (resp, SOUP_STATUS_BAD_REQUEST, "invalid", error->message);
+      return;
+    }
+  if (g_str_equal (url, "AuditEvent") && !check_audit_event (json_node_get_object (node), resp))
+    return;
+  condition = json_object_get_string_member_with_default (request, "ifNoneExist", NULL);
+  if (!find_existing (self, req, url, condition, &existing, resp))
+    return;
+  if (existing != NULL)
+    {
+      response_set_version (self, resp, SOUP_STATUS_OK, resource_current (existing));
+      return;
+    }
+  id = server_new_id (self, url);
+  v = server_store (self, "POST", url, id, text + rs, re - rs, json_node_get_object (node));
+  response_set_version (self, resp, SOUP_STATUS_CREATED, v);
+}
+
+/* POST of a batch Bundle to the base: each entry succeeds or fails on its own. */
+static void
+fhir_batch (ChevetTestServer *self,
+            Request          *req,
+            const char       *text,
+            gsize             len,
+            JsonObject       *root,
+            Response         *resp)
+{
+  g_autoptr(GString) entries = g_string_new (NULL);
+  g_autoptr(GString) body = NULL;
+  JsonArray *array = NULL;
+  gsize es = 0, ee = 0, i;
+
+  if (json_object_has_member (root, "entry"))
+    {
+      if (!JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "entry"))
+          || !json_text_find_member (text, len, 0, "entry", &es, &ee))
+        {
+          response_set_outcome (resp, SOUP_STATUS_BAD_REQUEST, "invalid", "entry is not an array");
+          return;
+        }
+      array = json_object_get_array_member (root, "entry");
+    }
+  i = json_text_skip_ws (text, len, es + 1);
+  for (guint n = 0; array != NULL && n < json_array_get_length (array); n++)
+    {
+      JsonNode *e = json_array_get_element (array, n);
+      gsize end = json_text_skip_value (text, len, i);
+      gsize rs = 0, re = 0;
+      Response one = { 0, };
+
+      one.headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+      if ((gint) n == req->fail_entry)
+        response_set_outcome (&one, SOUP_STATUS_INTERNAL_SERVER_ERROR, "exception",
+                              "Injected fault: internal error");
+      else if (!JSON_NODE_HOLDS_OBJECT (e))
+        response_set_outcome (&one, SOUP_STATUS_BAD_REQUEST, "invalid", "An entry is not an object");
+      else
+        {
+          json_text_find_member (text, len, i, "resource", &rs, &re);
+          batch_entry (self, req, json_node_get_object (e), text, rs, re, &one);
+        }
+
+      if (entries->len > 0)
+        g_string_append_c (entries, ',');
+      g_string_append_printf (entries, "{\"response\":{\"status\":\"%u %s\"", one.status,
+                              soup_status_get_phrase (one.status));
+      if (one.status < 300)
+        {
+          const char *etag = soup_message_headers_get_one (one.headers, "ETag");
+
+          if (etag != NULL)
+            {
+              g_string_append (entries, ",\"etag\":");
+              json_append_string (entries, etag);
+            }
+          if (one.body != NULL)
+            {
+              g_autoptr(JsonNode) saved = server_parse_resource (g_bytes_get_data (one.body, NULL),
+                                                                 g_bytes_get_size (one.body), NULL, NULL);
+              JsonObject *o = saved != NULL ? json_node_get_object (saved) : NULL;
+              g_autofree char *where = o != NULL
+                ? g_strdup_printf ("%s/%s", json_object_get_string_member_with_default (o, "resourceType", ""),
+                                   json_object_get_string_member_with_default (o, "id", ""))
+                : NULL;
+
+              if (where != NULL)
+                {
+                  g_string_append (entries, ",\"location\":");
+                  json_append_string (entries, where);
+                }
+            }
+          g_string_append (entries, "}}");
+        }
+      else
+        {
+          g_string_append (entries, ",\"outcome\":");
+          g_string_append_len (entries, g_bytes_get_data (one.body, NULL), g_bytes_get_size (one.body));
+          g_string_append (entries, "}}");
+        }
+      g_clear_pointer (&one.headers, soup_message_headers_unref);
+      g_clear_pointer (&one.body, g_bytes_unref);
+      g_free (one.content_type);
+
+      i = json_text_skip_ws (text, len, end);
+      if (i < len && text[i] == ',')
+        i = json_text_skip_ws (text, len, i + 1);
+    }
+  body = bundle_new ("batch-response", -1, NULL, NULL, entries);
   response_set_json (resp, SOUP_STATUS_OK, body);
 }
 
@@ -1545,7 +1760,8 @@ fhir_handle (ChevetTestServer *self,
         method_not_allowed (resp);
       return;
     }
-  if (!chevet_fhir_is_resource_type (type))
+  if (!chevet_fhir_is_resource_type (type)
+      || (g_str_equal (type, "AuditEvent") && !(self->features & CHEVET_TEST_SERVER_FEATURE_AUDIT_EVENT)))
     {
       response_set_outcome (resp, SOUP_STATUS_NOT_FOUND, "not-supported", "Unknown resource type");
       return;

@@ -64,6 +64,7 @@ typedef struct {
   SoupMessageHeaders *headers;
   GBytes             *body;
   gboolean            strict;      /* Prefer: handling=strict */
+  gint                fail_entry;  /* a batch's entry to fail (ENTRY_500 fault), or -1 */
 } Request;
 
 typedef struct {

@@ -642,14 +642,20 @@ check_auth (ChevetTestServer   *self,
 /* The first queued fault for @path, used once; NULL if none. */
 static gboolean
 take_fault (ChevetTestServer *self,
+            const char       *method,
             const char       *path,
             Fault            *out)
 {
+  gboolean to_base = g_str_equal (method, "POST")
+    && (g_strcmp0 (path, "/fhir") == 0 || g_strcmp0 (path, "/fhir/") == 0);
+
   for (GList *l = self->faults.head; l != NULL; l = l->next)
     {
       Fault *f = l->data;
 
       if (f->path_prefix != NULL && !g_str_has_prefix (path, f->path_prefix))
+        continue;
+      if (f->kind == CHEVET_TEST_FAULT_ENTRY_500 && !to_base)
         continue;
       *out = *f;
       out->path_prefix = NULL;
@@ -687,6 +693,7 @@ handle_locked (ChevetTestServer  *self,
                SoupServerMessage *msg,
                const char        *path,
                const char        *raw_query,
+               gint               fail_entry,
                Response          *resp)
 {
   SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
@@ -702,6 +709,7 @@ handle_locked (ChevetTestServer  *self,
   req.headers = h;
   req.body = body;
   req.strict = prefer != NULL && strstr (prefer, "handling=strict") != NULL;
+  req.fail_entry = fail_entry;
 
   if (g_strcmp0 (path, "/auth/token") == 0)
     {
@@ -896,7 +904,7 @@ handle_request (SoupServer        *server,
 
   resp.headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
   g_mutex_lock (&self->lock);
-  faulty = take_fault (self, path, &fault);
+  faulty = take_fault (self, method, path, &fault);
   if (faulty && fault.kind == CHEVET_TEST_FAULT_STATUS_500)
     response_set_outcome (&resp, SOUP_STATUS_INTERNAL_SERVER_ERROR, "exception",
                           "Injected fault: internal error");
@@ -914,7 +922,9 @@ handle_request (SoupServer        *server,
       soup_message_headers_replace (resp.headers, "Retry-After", after);
     }
   else if (!faulty || fault.kind != CHEVET_TEST_FAULT_STALL)
-    handle_locked (self, msg, path, raw_query, &resp);
+    handle_locked (self, msg, path, raw_query,
+                   faulty && fault.kind == CHEVET_TEST_FAULT_ENTRY_500 ? (gint) fault.param : -1,
+                   &resp);
   g_mutex_unlock (&self->lock);
 
   if (faulty && fault.kind == CHEVET_TEST_FAULT_STALL)
@@ -1373,7 +1383,7 @@ chevet_test_server_set_features (ChevetTestServer         *self,
   g_return_if_fail (CHEVET_IS_TEST_SERVER (self));
 
   g_mutex_lock (&self->lock);
-  self->features = features & CHEVET_TEST_SERVER_FEATURE_ALL;
+  self->features = features & (CHEVET_TEST_SERVER_FEATURE_ALL | CHEVET_TEST_SERVER_FEATURE_AUDIT_EVENT);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1384,7 +1394,7 @@ chevet_test_server_set_unlisted_features (ChevetTestServer         *self,
   g_return_if_fail (CHEVET_IS_TEST_SERVER (self));
 
   g_mutex_lock (&self->lock);
-  self->unlisted = features & CHEVET_TEST_SERVER_FEATURE_ALL;
+  self->unlisted = features & (CHEVET_TEST_SERVER_FEATURE_ALL | CHEVET_TEST_SERVER_FEATURE_AUDIT_EVENT);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1456,7 +1466,7 @@ chevet_test_server_add_fault (ChevetTestServer    *self,
   Fault *f;
 
   g_return_if_fail (CHEVET_IS_TEST_SERVER (self));
-  g_return_if_fail (kind <= CHEVET_TEST_FAULT_STALL);
+  g_return_if_fail (kind <= CHEVET_TEST_FAULT_ENTRY_500);
   g_return_if_fail (times > 0);
 
   f = g_new0 (Fault, 1);

@@ -35,7 +35,14 @@ typedef enum {
   CHEVET_TEST_SERVER_FEATURE_ELEMENTS           = 1 << 5,  /* _elements=id (entries with
                                                             * only resourceType, id and a
                                                             * SUBSETTED tag): else 400 */
-  CHEVET_TEST_SERVER_FEATURE_ALL                = (1 << 6) - 1,
+  CHEVET_TEST_SERVER_FEATURE_BATCH              = 1 << 6,  /* batch Bundles POSTed to the base,
+                                                            * each entry on its own: else 400 */
+  CHEVET_TEST_SERVER_FEATURE_ALL                = (1 << 7) - 1,  /* the default */
+  /* Off by default, not in ALL: a server that keeps a client's audit trail is a choice. */
+  CHEVET_TEST_SERVER_FEATURE_AUDIT_EVENT        = 1 << 7,  /* AuditEvent listed with create, and
+                                                            * checked (resourceType, recorded,
+                                                            * agent, source.observer) and kept:
+                                                            * else 404 */
 } ChevetTestServerFeatures;
 
 /* Faults, queued first in first out. A request takes the first queued fault whose path
@@ -51,6 +58,9 @@ typedef enum {
   CHEVET_TEST_FAULT_SLOW,          /* answer after @param milliseconds */
   CHEVET_TEST_FAULT_INVALID_BODY,  /* 200 with the JSON body cut in half */
   CHEVET_TEST_FAULT_STALL,         /* never answer; the connection stays open until stop */
+  CHEVET_TEST_FAULT_ENTRY_500,     /* only a batch POSTed to the base takes it: its entry
+                                    * number @param (from 0) fails with 500 and is not
+                                    * written, the others take effect */
 } ChevetTestFaultKind;
 
 /* One logged request. Header fields are NULL when the header was absent. */
