@@ -144,7 +144,7 @@ main (int argc, char *argv[])
     g_autoptr(GDateTime) year_ago = g_date_time_add_days (now, -365);
     g_autofree char *from = chevet_audit_format_time (month_ago);
     g_autofree char *old = chevet_audit_format_time (year_ago);
-    const char *patient[] = { "p4242", NULL };
+    const char *patient[] = { "p4243", NULL };  /* chart-open entries: odd i */
     struct {
       const char        *name;
       ChevetAuditFilter  filter;
