@@ -734,6 +734,7 @@ test_action_words (void)
     {
       const char *code = chevet_audit_action_to_code (i);
 
+      g_assert_nonnull (chevet_audit_action_describe (code));
       g_assert_cmpstr (chevet_audit_action_describe (code), !=, code);
     }
   /* A newer version's action shows its code rather than nothing. */

@@ -103,8 +103,9 @@ chevet_audit_action_describe (const char *code)
 
   for (guint i = 0; i < CHEVET_AUDIT_N_ACTIONS; i++)
     {
+      /* An action added without words shows its code rather than nothing. */
       if (g_str_equal (action_codes[i], code))
-        return _(action_words[i]);
+        return action_words[i] != NULL ? _(action_words[i]) : code;
     }
   return code;  /* an action of a newer version: its code is better than nothing */
 }
