@@ -519,6 +519,229 @@ test_failed_unlock_recorded_at_next_unlock (void)
   test_rm_rf (path);
 }
 
+/* ------------------------------------------------------------------ the audit view's query */
+
+typedef struct
+{
+  const char         *time;
+  const char         *account;
+  ChevetAuditAction   action;
+  const char         *patient;
+} Planted;
+
+/* seq 1..7; seq 7 happened first (a failed unlock, recorded at the next unlock). */
+static const Planted planted[] = {
+  { "2026-01-10T08:00:00.000Z", "alice", CHEVET_AUDIT_CHART_OPEN, "p1" },
+  { "2026-01-10T09:00:00.000Z", "bob", CHEVET_AUDIT_CHART_OPEN, "p2" },
+  { "2026-01-11T10:00:00.000Z", "alice", CHEVET_AUDIT_SEARCH, NULL },
+  { "2026-01-12T23:59:59.999Z", "bob", CHEVET_AUDIT_PRINT, "p1" },
+  { "2026-01-13T00:00:00.000Z", "alice", CHEVET_AUDIT_BREAK_GLASS, "p2" },
+  { "2026-01-14T07:30:00.000Z", "carol", CHEVET_AUDIT_CHART_OPEN, "p3" },
+  { "2026-01-09T12:00:00.000Z", "mallory", CHEVET_AUDIT_UNLOCK_FAILED, NULL },
+};
+
+static void
+plant (ChevetStore *store)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (planted); i++)
+    {
+      g_assert_true (chevet_audit_append_for_testing (store, planted[i].time, planted[i].account,
+                                                      planted[i].action, planted[i].patient,
+                                                      i == 6 ? CHEVET_AUDIT_DENIED : CHEVET_AUDIT_SUCCESS,
+                                                      i == 2 ? "results=3" : NULL, &error));
+      g_assert_no_error (error);
+    }
+}
+
+static gboolean
+collect_seq (const ChevetAuditEntry  *entry,
+             gpointer                 user_data,
+             GError                 **error)
+{
+  g_string_append_printf (user_data, "%s%lld", ((GString *) user_data)->len > 0 ? " " : "",
+                          (long long) entry->seq);
+  return TRUE;
+}
+
+/* A page's seqs, newest first, as "5 4 2 1", against @expected; the count of the filter
+ * is checked against the whole of it. */
+static void
+assert_query (ChevetStore             *store,
+              const ChevetAuditFilter *filter,
+              guint64                  offset,
+              guint64                  limit,
+              const char              *expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) seqs = g_string_new (NULL);
+  g_autoptr(GString) all = g_string_new (NULL);
+  gint64 n = 0;
+
+  g_assert_true (chevet_audit_query (store, filter, offset, limit, collect_seq, seqs, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (seqs->str, ==, expected);
+  g_assert_true (chevet_audit_query (store, filter, 0, 0, collect_seq, all, &error));
+  for (const char *p = all->str; *p != '\0'; p++)
+    n += *p == ' ';
+  g_assert_cmpint (chevet_audit_count (store, filter, &error), ==, all->len > 0 ? n + 1 : 0);
+  g_assert_no_error (error);
+}
+
+#define ASSERT_QUERY(store, offset, limit, expected, ...) \
+  assert_query (store, &(ChevetAuditFilter) { __VA_ARGS__ }, offset, limit, expected)
+
+static void
+test_query_filters (void)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(ChevetStore) store = test_store_new (&path);
+  g_autoptr(GError) error = NULL;
+  const char *p1[] = { "p1", NULL };
+  const char *p2[] = { "p2", NULL };
+  const char *p1p2[] = { "p1", "p2", NULL };
+  const char *none[] = { NULL };
+  const char *unknown[] = { "p404", NULL };
+
+  plant (store);
+
+  /* Everything, newest first by when it happened: the failed unlock, recorded last, is
+   * the oldest. */
+  assert_query (store, NULL, 0, 0, "6 5 4 3 2 1 7");
+  ASSERT_QUERY (store, 0, 0, "6 5 4 3 2 1 7", .max_seq = 0);
+
+  /* By patient: that patient's entries only; several; none; one never seen. */
+  ASSERT_QUERY (store, 0, 0, "4 1", .patient_ids = p1);
+  ASSERT_QUERY (store, 0, 0, "5 4 2 1", .patient_ids = p1p2);
+  ASSERT_QUERY (store, 0, 0, "", .patient_ids = none);
+  ASSERT_QUERY (store, 0, 0, "", .patient_ids = unknown);
+
+  /* By account, by action. */
+  ASSERT_QUERY (store, 0, 0, "4 2", .account = "bob");
+  ASSERT_QUERY (store, 0, 0, "5 3 1", .account = "alice");
+  ASSERT_QUERY (store, 0, 0, "5", .action = "break-glass");
+
+  /* By time: both bounds inclusive, to the millisecond. */
+  ASSERT_QUERY (store, 0, 0, "4 3 2 1", .from = "2026-01-10T00:00:00.000Z", .to = "2026-01-12T23:59:59.999Z");
+  ASSERT_QUERY (store, 0, 0, "6 5", .from = "2026-01-13T00:00:00.000Z");
+  ASSERT_QUERY (store, 0, 0, "1 7", .to = "2026-01-10T08:00:00.000Z");
+
+  /* Combined. */
+  ASSERT_QUERY (store, 0, 0, "5", .patient_ids = p2, .account = "alice");
+  ASSERT_QUERY (store, 0, 0, "3 1", .account = "alice", .to = "2026-01-12T23:59:59.999Z");
+  ASSERT_QUERY (store, 0, 0, "4", .patient_ids = p1, .account = "bob", .from = "2026-01-11T00:00:00.000Z");
+  ASSERT_QUERY (store, 0, 0, "", .patient_ids = p1, .account = "carol");
+
+  /* Pages: offset and limit over the same order; the last page short, past it empty. */
+  assert_query (store, NULL, 0, 3, "6 5 4");
+  assert_query (store, NULL, 3, 3, "3 2 1");
+  assert_query (store, NULL, 6, 3, "7");
+  assert_query (store, NULL, 9, 3, "");
+  ASSERT_QUERY (store, 1, 1, "3", .account = "alice");
+
+  /* A snapshot: what was appended after the first page does not shift the next ones. */
+  g_assert_cmpint (chevet_audit_get_last_seq (store, &error), ==, 7);
+  g_assert_true (chevet_audit_append (store, CHEVET_AUDIT_CHART_OPEN, "p1", CHEVET_AUDIT_SUCCESS, NULL, &error));
+  g_assert_no_error (error);
+  ASSERT_QUERY (store, 3, 3, "3 2 1", .max_seq = 7);
+  ASSERT_QUERY (store, 0, 0, "8 4 1", .patient_ids = p1);
+  ASSERT_QUERY (store, 0, 0, "4 1", .patient_ids = p1, .max_seq = 7);
+
+  /* The accounts of the trail, for the account filter: each once, sorted. */
+  {
+    g_auto(GStrv) accounts = chevet_audit_dup_accounts (store, &error);
+    g_autofree char *joined = NULL;
+
+    g_assert_no_error (error);
+    joined = g_strjoinv (",", accounts);
+    g_assert_cmpstr (joined, ==, "alice,amara,bob,carol,mallory");
+  }
+
+  /* Planted entries are chained like any other. */
+  g_assert_cmpint (verify (store).problem, ==, CHEVET_AUDIT_INTACT);
+  test_rm_rf (path);
+}
+
+static gboolean
+has_index (ChevetStore *store,
+           const char  *name)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean found;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (chevet_store_get_db (store),
+                                       "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+  return found;
+}
+
+/* The indexes come with a migration: a trail written before them gets them, keeps its
+ * entries and verifies the same; the append-only triggers still refuse changes. */
+static void
+test_query_indexes_migration (void)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(ChevetStore) store = test_store_new (&path);
+  g_autoptr(GError) error = NULL;
+  ChevetAuditReport before, after;
+  const char *p2[] = { "p2", NULL };
+
+  plant (store);
+  before = verify (store);
+  g_assert_true (has_index (store, "audit_by_patient"));
+  raw (store, "DROP INDEX audit_by_time; DROP INDEX audit_by_patient; DROP INDEX audit_by_account;"
+              "DROP INDEX audit_by_action; PRAGMA user_version = 6");
+  g_clear_object (&store);
+  store = chevet_store_open (path, TEST_ACCOUNT, TEST_PASSPHRASE, &error);
+  g_assert_no_error (error);
+  g_assert_true (has_index (store, "audit_by_time"));
+  g_assert_true (has_index (store, "audit_by_patient"));
+  g_assert_true (has_index (store, "audit_by_account"));
+  g_assert_true (has_index (store, "audit_by_action"));
+
+  after = verify (store);
+  g_assert_cmpint (after.problem, ==, CHEVET_AUDIT_INTACT);
+  g_assert_cmpuint (after.n_entries, ==, before.n_entries);
+  g_assert_cmpstr (after.head_hash, ==, before.head_hash);
+  ASSERT_QUERY (store, 0, 0, "5 2", .patient_ids = p2);
+
+  /* Running the migration again over the indexes changes nothing. */
+  raw (store, "PRAGMA user_version = 6");
+  g_clear_object (&store);
+  store = chevet_store_open (path, TEST_ACCOUNT, TEST_PASSPHRASE, &error);
+  g_assert_no_error (error);
+
+  g_assert_false (chevet_store_exec (store, "UPDATE audit SET patient = 'p9' WHERE seq = 2", &error));
+  g_clear_error (&error);
+  g_assert_false (chevet_store_exec (store, "DELETE FROM audit WHERE seq = 2", &error));
+  g_clear_error (&error);
+  g_assert_cmpint (verify (store).problem, ==, CHEVET_AUDIT_INTACT);
+  test_rm_rf (path);
+}
+
+static void
+test_action_words (void)
+{
+  g_assert_cmpstr (chevet_audit_action_describe ("chart-open"), ==, "Opened chart");
+  g_assert_cmpstr (chevet_audit_action_describe ("break-glass"), ==, "Break-the-glass access");
+  g_assert_cmpstr (chevet_audit_action_describe ("unlock-failed"), ==, "Failed unlock");
+  /* Every action has words of its own. */
+  for (guint i = 0; i < CHEVET_AUDIT_N_ACTIONS; i++)
+    {
+      const char *code = chevet_audit_action_to_code (i);
+
+      g_assert_nonnull (chevet_audit_action_describe (code));
+      g_assert_cmpstr (chevet_audit_action_describe (code), !=, code);
+    }
+  /* A newer version's action shows its code rather than nothing. */
+  g_assert_cmpstr (chevet_audit_action_describe ("teleport"), ==, "teleport");
+  g_assert_cmpstr (chevet_audit_outcome_describe ("denied"), ==, "Denied");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -539,6 +762,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/audit/export/fhir-auditevent-codes", test_export_fhir);
   g_test_add_func ("/audit/search/never-holds-the-text", test_search_never_holds_text);
   g_test_add_func ("/audit/unlock/failures-recorded-at-next-unlock", test_failed_unlock_recorded_at_next_unlock);
+
+  g_test_add_func ("/audit/query/filters-pages-and-counts", test_query_filters);
+  g_test_add_func ("/audit/query/indexes-by-migration-leave-verify-alone", test_query_indexes_migration);
+  g_test_add_func ("/audit/query/actions-in-words", test_action_words);
 
   return g_test_run ();
 }

@@ -52,6 +52,7 @@ static const char * const action_codes[CHEVET_AUDIT_N_ACTIONS] = {
   [CHEVET_AUDIT_BREAK_GLASS] = "break-glass",
   [CHEVET_AUDIT_AUDIT_EXPORT] = "audit-export",
   [CHEVET_AUDIT_AUDIT_PRUNE] = "audit-prune",
+  [CHEVET_AUDIT_AUDIT_VIEW] = "audit-view",
 };
 
 const char *
@@ -77,6 +78,55 @@ chevet_audit_outcome_to_code (ChevetAuditOutcome outcome)
     }
 }
 
+/* What an administrator reads in the audit view and `audit list`. */
+static const char * const action_words[CHEVET_AUDIT_N_ACTIONS] = {
+  [CHEVET_AUDIT_UNLOCK] = N_("Unlocked"),
+  [CHEVET_AUDIT_UNLOCK_FAILED] = N_("Failed unlock"),
+  [CHEVET_AUDIT_LOCK] = N_("Locked"),
+  [CHEVET_AUDIT_CHART_OPEN] = N_("Opened chart"),
+  [CHEVET_AUDIT_SEARCH] = N_("Searched"),
+  [CHEVET_AUDIT_PRINT] = N_("Printed chart"),
+  [CHEVET_AUDIT_EXPORT] = N_("Exported chart"),
+  [CHEVET_AUDIT_SYNC] = N_("Synced"),
+  [CHEVET_AUDIT_OUTBOX_SEND] = N_("Sent to server"),
+  [CHEVET_AUDIT_ACCOUNT] = N_("Changed accounts"),
+  [CHEVET_AUDIT_SETTINGS] = N_("Changed settings"),
+  [CHEVET_AUDIT_BREAK_GLASS] = N_("Break-the-glass access"),
+  [CHEVET_AUDIT_AUDIT_EXPORT] = N_("Exported audit trail"),
+  [CHEVET_AUDIT_AUDIT_PRUNE] = N_("Removed old audit entries"),
+  [CHEVET_AUDIT_AUDIT_VIEW] = N_("Viewed audit trail"),
+};
+
+const char *
+chevet_audit_action_describe (const char *code)
+{
+  g_return_val_if_fail (code != NULL, NULL);
+
+  for (guint i = 0; i < CHEVET_AUDIT_N_ACTIONS; i++)
+    {
+      /* An action added without words shows its code rather than nothing. */
+      if (g_str_equal (action_codes[i], code))
+        return action_words[i] != NULL ? _(action_words[i]) : code;
+    }
+  return code;  /* an action of a newer version: its code is better than nothing */
+}
+
+const char *
+chevet_audit_outcome_describe (const char *code)
+{
+  g_return_val_if_fail (code != NULL, NULL);
+
+  if (g_str_equal (code, "success"))
+    return C_("audit outcome", "Success");
+  if (g_str_equal (code, "failure"))
+    return C_("audit outcome", "Failed");
+  if (g_str_equal (code, "denied"))
+    return C_("audit outcome", "Denied");
+  return code;
+}
+
+static gboolean is_time (const char *text);
+
 /* ------------------------------------------------------------------ hashing */
 
 static void
@@ -90,6 +140,17 @@ format_time (gint64  usec,
   g_snprintf (out, TIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
               tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
               (int) ((usec % G_USEC_PER_SEC) / 1000));
+}
+
+char *
+chevet_audit_format_time (GDateTime *time)
+{
+  char text[TIME_LEN];
+
+  g_return_val_if_fail (time != NULL, NULL);
+
+  format_time (g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time), text);
+  return g_strdup (text);
 }
 
 static void
@@ -296,6 +357,33 @@ chevet_audit_append (ChevetStore         *store,
     return FALSE;
   ok = append_entry (store, now, chevet_store_get_account (store), action_codes[action],
                      patient_id, chevet_audit_outcome_to_code (outcome), detail, error);
+  if (own)
+    ok = commit_or_rollback (store, ok, error);
+  return ok;
+}
+
+gboolean
+chevet_audit_append_for_testing (ChevetStore         *store,
+                                 const char          *time,
+                                 const char          *account,
+                                 ChevetAuditAction    action,
+                                 const char          *patient_id,
+                                 ChevetAuditOutcome   outcome,
+                                 const char          *detail,
+                                 GError             **error)
+{
+  gboolean own, ok;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
+  g_return_val_if_fail (time != NULL && is_time (time), FALSE);
+  g_return_val_if_fail (account != NULL, FALSE);
+  g_return_val_if_fail ((guint) action < CHEVET_AUDIT_N_ACTIONS, FALSE);
+
+  own = sqlite3_get_autocommit (chevet_store_get_db (store));
+  if (own && !begin (store, error))
+    return FALSE;
+  ok = append_entry (store, time, account, action_codes[action], patient_id,
+                     chevet_audit_outcome_to_code (outcome), detail, error);
   if (own)
     ok = commit_or_rollback (store, ok, error);
   return ok;
@@ -867,6 +955,230 @@ chevet_audit_foreach (ChevetStore      *store,
   return TRUE;
 }
 
+/* ------------------------------------------------------------------ the audit view */
+
+/* Appends the WHERE clause of @filter to @sql. FALSE when nothing can match (an empty
+ * list of patients). The statement is built for each filter, not cached: which columns
+ * are constrained decides which index SQLite takes (schema 9), and a constant statement
+ * with "? IS NULL OR" for every field would take none. */
+static gboolean
+filter_where (const ChevetAuditFilter *filter,
+              GString                 *sql)
+{
+  const char *glue = " WHERE ";
+  /* A patient's entries are always the fewest: with a patient, the other columns are
+   * written "+column" so that SQLite cannot take their index instead (without ANALYZE it
+   * took (account, time) for patient + account + period and read a million entries). */
+  const char *other = "";
+
+  if (filter == NULL)
+    return TRUE;
+  if (filter->patient_ids != NULL)
+    {
+      other = "+";
+      if (filter->patient_ids[0] == NULL)
+        return FALSE;
+      g_string_append_printf (sql, "%spatient IN (?", glue);
+      for (guint i = 1; filter->patient_ids[i] != NULL; i++)
+        g_string_append (sql, ", ?");
+      g_string_append_c (sql, ')');
+      glue = " AND ";
+    }
+#define CONSTRAIN(field, test) \
+  if (filter->field != NULL) \
+    { \
+      g_string_append_printf (sql, "%s%s" test, glue, other); \
+      glue = " AND "; \
+    }
+  CONSTRAIN (account, "account = ?")
+  CONSTRAIN (action, "action = ?")
+  CONSTRAIN (from, "time >= ?")
+  CONSTRAIN (to, "time <= ?")
+#undef CONSTRAIN
+  if (filter->max_seq > 0)
+    g_string_append_printf (sql, "%sseq <= ?", glue);
+  return TRUE;
+}
+
+/* Binds @filter's values from parameter 1 in the order of filter_where; returns the next
+ * parameter's index. */
+static int
+filter_bind (const ChevetAuditFilter *filter,
+             sqlite3_stmt            *stmt)
+{
+  int n = 1;
+
+  if (filter == NULL)
+    return n;
+  if (filter->patient_ids != NULL)
+    {
+      for (guint i = 0; filter->patient_ids[i] != NULL; i++)
+        sqlite3_bind_text (stmt, n++, filter->patient_ids[i], -1, SQLITE_STATIC);
+    }
+  if (filter->account != NULL)
+    sqlite3_bind_text (stmt, n++, filter->account, -1, SQLITE_STATIC);
+  if (filter->action != NULL)
+    sqlite3_bind_text (stmt, n++, filter->action, -1, SQLITE_STATIC);
+  if (filter->from != NULL)
+    sqlite3_bind_text (stmt, n++, filter->from, -1, SQLITE_STATIC);
+  if (filter->to != NULL)
+    sqlite3_bind_text (stmt, n++, filter->to, -1, SQLITE_STATIC);
+  if (filter->max_seq > 0)
+    sqlite3_bind_int64 (stmt, n++, filter->max_seq);
+  return n;
+}
+
+static sqlite3_stmt *
+prepare_once (ChevetStore  *store,
+              const char   *sql,
+              GError      **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (chevet_store_get_db (store), sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      chevet_store_set_sql_error (store, error);
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+  return stmt;
+}
+
+gboolean
+chevet_audit_query (ChevetStore              *store,
+                    const ChevetAuditFilter  *filter,
+                    guint64                   offset,
+                    guint64                   limit,
+                    ChevetAuditFunc           func,
+                    gpointer                  user_data,
+                    GError                  **error)
+{
+  g_autoptr(GString) sql = g_string_new ("SELECT seq, time, account, action, patient, outcome, detail "
+                                         "FROM audit");
+  sqlite3_stmt *stmt;
+  int rc, n;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  if (!filter_where (filter, sql))
+    return TRUE;
+  /* Newest first by when it happened: failed unlocks are recorded at the next unlock with
+   * their own, earlier, times. Every index of schema 9 ends in time (then seq, the
+   * rowid), so one constrained column and this order need no sort. */
+  g_string_append (sql, " ORDER BY time DESC, seq DESC LIMIT ? OFFSET ?");
+  stmt = prepare_once (store, sql->str, error);
+  if (stmt == NULL)
+    return FALSE;
+  n = filter_bind (filter, stmt);
+  sqlite3_bind_int64 (stmt, n, limit > 0 ? (gint64) MIN (limit, (guint64) G_MAXINT64) : -1);
+  sqlite3_bind_int64 (stmt, n + 1, (gint64) MIN (offset, (guint64) G_MAXINT64));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      ChevetAuditEntry entry = {
+        sqlite3_column_int64 (stmt, 0),
+        (const char *) sqlite3_column_text (stmt, 1),
+        (const char *) sqlite3_column_text (stmt, 2),
+        (const char *) sqlite3_column_text (stmt, 3),
+        (const char *) sqlite3_column_text (stmt, 4),
+        (const char *) sqlite3_column_text (stmt, 5),
+        (const char *) sqlite3_column_text (stmt, 6),
+      };
+
+      if (!func (&entry, user_data, error))
+        {
+          sqlite3_finalize (stmt);
+          return FALSE;
+        }
+    }
+  if (rc != SQLITE_DONE)
+    chevet_store_set_sql_error (store, error);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE;
+}
+
+gint64
+chevet_audit_count (ChevetStore              *store,
+                    const ChevetAuditFilter  *filter,
+                    GError                  **error)
+{
+  g_autoptr(GString) sql = g_string_new ("SELECT count(*) FROM audit");
+  sqlite3_stmt *stmt;
+  gint64 n = -1;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (store), -1);
+
+  if (!filter_where (filter, sql))
+    return 0;
+  stmt = prepare_once (store, sql->str, error);
+  if (stmt == NULL)
+    return -1;
+  filter_bind (filter, stmt);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  else
+    chevet_store_set_sql_error (store, error);
+  sqlite3_finalize (stmt);
+  return n;
+}
+
+char **
+chevet_audit_dup_accounts (ChevetStore  *store,
+                           GError      **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (store), NULL);
+
+  /* One index seek per account (audit_by_account) rather than DISTINCT, which would read
+   * every entry of a trail of millions for a handful of names. */
+  stmt = chevet_store_prepare (store,
+                               "WITH RECURSIVE a (name) AS ("
+                               "  SELECT min (account) FROM audit"
+                               "  UNION ALL"
+                               "  SELECT (SELECT min (account) FROM audit WHERE account > a.name)"
+                               "  FROM a WHERE a.name IS NOT NULL)"
+                               "SELECT name FROM a WHERE name IS NOT NULL", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      chevet_store_set_sql_error (store, error);
+      return NULL;
+    }
+  return g_strv_builder_end (builder);
+}
+
+gint64
+chevet_audit_get_last_seq (ChevetStore  *store,
+                           GError      **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 seq = 0;
+  int rc;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (store), -1);
+
+  stmt = chevet_store_prepare (store, "SELECT max (seq) FROM audit", error);
+  if (stmt == NULL)
+    return -1;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    seq = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      chevet_store_set_sql_error (store, error);
+      return -1;
+    }
+  return seq;
+}
+
 #define DCM  "http://dicom.nema.org/resources/ontology/DCM"
 
 typedef struct
@@ -895,6 +1207,7 @@ static const FhirMapping fhir_mappings[CHEVET_AUDIT_N_ACTIONS] = {
   [CHEVET_AUDIT_BREAK_GLASS] = { "110113", "Security Alert", NULL, NULL, NULL, "E" },
   [CHEVET_AUDIT_AUDIT_EXPORT] = { "110101", "Audit Log Used", NULL, NULL, NULL, "R" },
   [CHEVET_AUDIT_AUDIT_PRUNE] = { "110101", "Audit Log Used", NULL, NULL, NULL, "D" },
+  [CHEVET_AUDIT_AUDIT_VIEW] = { "110101", "Audit Log Used", NULL, NULL, NULL, "R" },
 };
 
 static void

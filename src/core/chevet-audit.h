@@ -26,6 +26,7 @@ typedef enum
   CHEVET_AUDIT_BREAK_GLASS,     /* "break-glass" */
   CHEVET_AUDIT_AUDIT_EXPORT,    /* "audit-export": the trail itself was exported */
   CHEVET_AUDIT_AUDIT_PRUNE,     /* "audit-prune": entries past the retention were removed */
+  CHEVET_AUDIT_AUDIT_VIEW,      /* "audit-view": the trail was opened in the workstation */
   CHEVET_AUDIT_N_ACTIONS
 } ChevetAuditAction;
 
@@ -110,6 +111,12 @@ gboolean    chevet_audit_parse_break_glass_detail   (const char  *detail,
 GQuark      chevet_audit_error_quark        (void);
 const char *chevet_audit_action_to_code     (ChevetAuditAction   action);
 const char *chevet_audit_outcome_to_code    (ChevetAuditOutcome  outcome);
+/* An action or outcome code in words, for people (translated): "Opened chart"; an
+ * unknown code (a newer version's) is returned as is. */
+const char *chevet_audit_action_describe    (const char         *code);
+const char *chevet_audit_outcome_describe   (const char         *code);
+/* @time (any zone) as the trail writes it: UTC, 2026-11-28T14:21:07.123Z. */
+char       *chevet_audit_format_time        (GDateTime          *time);
 
 /* Appends one entry as the store's account, now. Inside the caller's transaction when
  * there is one (so the entry commits or rolls back with the action), else in its own.
@@ -177,6 +184,40 @@ gboolean    chevet_audit_foreach            (ChevetStore        *store,
                                              gpointer            user_data,
                                              GError            **error);
 
+/* What to read of the trail; NULL fields do not filter. Bounds are inclusive and
+ * compared as the trail writes times (chevet_audit_format_time): the caller turns local
+ * days into UTC instants. */
+typedef struct
+{
+  const char * const *patient_ids;  /* entries naming one of these; NULL: any (empty: none) */
+  const char         *account;
+  const char         *action;       /* short code */
+  const char         *from;         /* UTC, inclusive */
+  const char         *to;           /* UTC, inclusive */
+  gint64              max_seq;      /* > 0: only entries up to it (a snapshot for paging) */
+} ChevetAuditFilter;
+
+/* The entries matching @filter (NULL: all), newest first (by time, then seq), from
+ * @offset, at most @limit (0: all). Indexed (schema 9) so that a page stays fast on a
+ * trail of millions. */
+gboolean    chevet_audit_query              (ChevetStore              *store,
+                                             const ChevetAuditFilter  *filter,
+                                             guint64                   offset,
+                                             guint64                   limit,
+                                             ChevetAuditFunc           func,
+                                             gpointer                  user_data,
+                                             GError                  **error);
+/* How many entries match @filter; -1 with @error set on failure. */
+gint64      chevet_audit_count              (ChevetStore              *store,
+                                             const ChevetAuditFilter  *filter,
+                                             GError                  **error);
+/* The accounts named in the trail, sorted; NULL with @error set on failure. */
+char      **chevet_audit_dup_accounts       (ChevetStore              *store,
+                                             GError                  **error);
+/* The seq of the last entry, 0 when there is none; -1 with @error set on failure. */
+gint64      chevet_audit_get_last_seq       (ChevetStore              *store,
+                                             GError                  **error);
+
 /* One FHIR R4 AuditEvent (JSON text, one line) for @entry. */
 char       *chevet_audit_entry_to_fhir      (const ChevetAuditEntry *entry);
 
@@ -207,6 +248,17 @@ gboolean    chevet_audit_set_retention_days (ChevetStore        *store,
 gboolean    chevet_audit_prune              (ChevetStore        *store,
                                              GDateTime          *before,
                                              guint64            *n_removed,
+                                             GError            **error);
+
+/* Testing only: appends an entry as if @account had done it at @time (UTC text as the
+ * trail writes it), through the same chain. Never called by the programs. */
+gboolean    chevet_audit_append_for_testing (ChevetStore        *store,
+                                             const char         *time,
+                                             const char         *account,
+                                             ChevetAuditAction   action,
+                                             const char         *patient_id,
+                                             ChevetAuditOutcome  outcome,
+                                             const char         *detail,
                                              GError            **error);
 
 G_END_DECLS

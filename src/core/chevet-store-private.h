@@ -29,7 +29,7 @@ void           chevet_store_set_sql_error   (ChevetStore  *self,
 ChevetPatient *chevet_patient_new_from_row  (sqlite3_stmt *stmt);
 
 /* The schema version this build writes; a newer one is refused. */
-#define CHEVET_STORE_SCHEMA_VERSION 8
+#define CHEVET_STORE_SCHEMA_VERSION 9
 
 /* Columns shared by every chart projection table, in this order after rid. */
 #define CHEVET_CHART_COLUMNS \

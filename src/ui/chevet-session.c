@@ -33,6 +33,7 @@
 #include "chevet-audit.h"
 #include "chevet-chart.h"
 #include "chevet-outbox.h"
+#include "chevet-patient.h"
 #include "chevet-server-settings.h"
 #include "chevet-session.h"
 #include "chevet-store.h"
@@ -1714,4 +1715,342 @@ chevet_session_resolve_conflict_finish (ChevetSession  *self,
                                         GError        **error)
 {
   return session_call_finish (self, result, chevet_session_resolve_conflict_async, error);
+}
+
+/* The audit view */
+
+/* Administrators only: checked on the worker, against the store's account, whatever the
+ * window let through. */
+static gboolean
+check_administrator (ChevetStore  *store,
+                     GError      **error)
+{
+  if (chevet_store_get_role (store) == CHEVET_ROLE_ADMINISTRATOR)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+               _("Only administrators can read the audit trail"));
+  return FALSE;
+}
+
+void
+chevet_audit_page_free (ChevetAuditPage *page)
+{
+  if (page == NULL)
+    return;
+  g_clear_pointer (&page->items, g_ptr_array_unref);
+  g_free (page);
+}
+
+typedef struct
+{
+  char    *patient_text;
+  char    *account;
+  char    *action;
+  char    *from;
+  char    *to;
+  gint64   max_seq;
+  guint    offset;
+  guint    limit;
+} AuditQueryData;
+
+static void
+audit_query_data_free (AuditQueryData *data)
+{
+  g_free (data->patient_text);
+  g_free (data->account);
+  g_free (data->action);
+  g_free (data->from);
+  g_free (data->to);
+  g_free (data);
+}
+
+typedef struct
+{
+  ChevetStore *store;
+  GHashTable  *names;  /* patient id → name, or "" when the cache does not have it */
+  GPtrArray   *items;
+} AuditCollect;
+
+static gboolean
+collect_audit_item (const ChevetAuditEntry  *entry,
+                    gpointer                 user_data,
+                    GError                 **error)
+{
+  AuditCollect *collect = user_data;
+  const char *name = NULL;
+
+  if (entry->patient != NULL)
+    {
+      name = g_hash_table_lookup (collect->names, entry->patient);
+      if (name == NULL)
+        {
+          g_autoptr(GError) local = NULL;
+          g_autoptr(ChevetPatient) patient = chevet_store_dup_patient (collect->store, entry->patient, &local);
+
+          if (local != NULL)
+            {
+              g_propagate_error (error, g_steal_pointer (&local));
+              return FALSE;
+            }
+          name = patient != NULL ? chevet_patient_get_display_name (patient) : "";
+          g_hash_table_insert (collect->names, g_strdup (entry->patient), g_strdup (name));
+          name = g_hash_table_lookup (collect->names, entry->patient);
+        }
+      if (*name == '\0')
+        name = NULL;
+    }
+  g_ptr_array_add (collect->items, chevet_audit_item_new (entry, name));
+  return TRUE;
+}
+
+static gpointer
+query_audit_call (ChevetStore  *store,
+                  gpointer      user_data,
+                  GError      **error)
+{
+  AuditQueryData *data = user_data;
+  g_autoptr(ChevetAuditPage) page = g_new0 (ChevetAuditPage, 1);
+  g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GPtrArray) ids = NULL;
+  ChevetAuditFilter filter = {
+    NULL, data->account, data->action, data->from, data->to, data->max_seq
+  };
+  AuditCollect collect = { store, names, NULL };
+
+  if (!check_administrator (store, error))
+    return NULL;
+  if (data->max_seq == 0 && (filter.max_seq = chevet_audit_get_last_seq (store, error)) < 0)
+    return NULL;
+  page->max_seq = filter.max_seq;
+  if (filter.max_seq == 0)
+    filter.max_seq = -1;  /* an empty trail: nothing before the first entry either */
+
+  if (data->patient_text != NULL)
+    {
+      g_autoptr(GPtrArray) patients = chevet_store_search_patients (store, data->patient_text, 0,
+                                                                    CHEVET_SESSION_AUDIT_MAX_PATIENTS + 1,
+                                                                    error);
+
+      if (patients == NULL)
+        return NULL;
+      page->more_patients = patients->len > CHEVET_SESSION_AUDIT_MAX_PATIENTS;
+      page->n_patients = MIN (patients->len, CHEVET_SESSION_AUDIT_MAX_PATIENTS);
+      ids = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; i < page->n_patients; i++)
+        g_ptr_array_add (ids, g_strdup (chevet_patient_get_id (g_ptr_array_index (patients, i))));
+      /* An id as typed: a patient the cache no longer has is still in the trail. */
+      g_ptr_array_add (ids, g_strdup (data->patient_text));
+      g_ptr_array_add (ids, NULL);
+      filter.patient_ids = (const char * const *) ids->pdata;
+    }
+
+  page->items = g_ptr_array_new_with_free_func (g_object_unref);
+  collect.items = page->items;
+  if (!chevet_audit_query (store, &filter, data->offset, data->limit, collect_audit_item, &collect, error))
+    return NULL;
+  page->total = -1;
+  if (data->offset == 0 && (page->total = chevet_audit_count (store, &filter, error)) < 0)
+    return NULL;
+  /* Counts only: what the filter held may name a patient. */
+  g_debug ("audit page: %u entries from %u, of %" G_GINT64_FORMAT, page->items->len, data->offset,
+           page->total);
+  return g_steal_pointer (&page);
+}
+
+void
+chevet_session_query_audit_async (ChevetSession            *self,
+                                  const ChevetAuditFilter  *filter,
+                                  const char               *patient_text,
+                                  guint                     offset,
+                                  guint                     limit,
+                                  GCancellable             *cancellable,
+                                  GAsyncReadyCallback       callback,
+                                  gpointer                  user_data)
+{
+  AuditQueryData *data;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+
+  data = g_new0 (AuditQueryData, 1);
+  if (patient_text != NULL && *patient_text != '\0')
+    data->patient_text = g_strstrip (g_strdup (patient_text));
+  if (data->patient_text != NULL && *data->patient_text == '\0')
+    g_clear_pointer (&data->patient_text, g_free);
+  if (filter != NULL)
+    {
+      data->account = g_strdup (filter->account);
+      data->action = g_strdup (filter->action);
+      data->from = g_strdup (filter->from);
+      data->to = g_strdup (filter->to);
+      data->max_seq = filter->max_seq;
+    }
+  data->offset = offset;
+  data->limit = limit;
+  session_call (self, chevet_session_query_audit_async, query_audit_call, data,
+                (GDestroyNotify) audit_query_data_free, (GDestroyNotify) chevet_audit_page_free,
+                cancellable, callback, user_data);
+}
+
+ChevetAuditPage *
+chevet_session_query_audit_finish (ChevetSession  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_query_audit_async, error);
+}
+
+void
+chevet_audit_settings_free (ChevetAuditSettings *settings)
+{
+  if (settings == NULL)
+    return;
+  g_strfreev (settings->accounts);
+  g_free (settings);
+}
+
+static gpointer
+read_audit_settings_call (ChevetStore  *store,
+                          gpointer      user_data,
+                          GError      **error)
+{
+  g_autoptr(ChevetAuditSettings) settings = g_new0 (ChevetAuditSettings, 1);
+
+  if (!check_administrator (store, error) ||
+      (settings->accounts = chevet_audit_dup_accounts (store, error)) == NULL)
+    return NULL;
+  settings->retention_days = chevet_audit_get_retention_days (store);
+  return g_steal_pointer (&settings);
+}
+
+void
+chevet_session_read_audit_settings_async (ChevetSession       *self,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+
+  session_call (self, chevet_session_read_audit_settings_async, read_audit_settings_call, NULL, NULL,
+                (GDestroyNotify) chevet_audit_settings_free, cancellable, callback, user_data);
+}
+
+ChevetAuditSettings *
+chevet_session_read_audit_settings_finish (ChevetSession  *self,
+                                           GAsyncResult   *result,
+                                           GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_read_audit_settings_async, error);
+}
+
+static gpointer
+set_audit_retention_call (ChevetStore  *store,
+                          gpointer      user_data,
+                          GError      **error)
+{
+  if (!check_administrator (store, error) ||
+      !chevet_audit_set_retention_days (store, GPOINTER_TO_UINT (user_data), error))
+    return NULL;
+  return GINT_TO_POINTER (TRUE);
+}
+
+void
+chevet_session_set_audit_retention_async (ChevetSession       *self,
+                                          guint                days,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+
+  session_call (self, chevet_session_set_audit_retention_async, set_audit_retention_call,
+                GUINT_TO_POINTER (days), NULL, NULL, cancellable, callback, user_data);
+}
+
+gboolean
+chevet_session_set_audit_retention_finish (ChevetSession  *self,
+                                           GAsyncResult   *result,
+                                           GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_set_audit_retention_async, error) != NULL;
+}
+
+static gpointer
+verify_audit_call (ChevetStore  *store,
+                   gpointer      user_data,
+                   GError      **error)
+{
+  g_autofree ChevetAuditReport *report = g_new0 (ChevetAuditReport, 1);
+
+  if (!check_administrator (store, error) || !chevet_audit_verify (store, report, error))
+    return NULL;
+  return g_steal_pointer (&report);
+}
+
+void
+chevet_session_verify_audit_async (ChevetSession       *self,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+
+  session_call (self, chevet_session_verify_audit_async, verify_audit_call, NULL, NULL, g_free,
+                cancellable, callback, user_data);
+}
+
+ChevetAuditReport *
+chevet_session_verify_audit_finish (ChevetSession  *self,
+                                    GAsyncResult   *result,
+                                    GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_verify_audit_async, error);
+}
+
+static gpointer
+export_audit_call (ChevetStore  *store,
+                   gpointer      user_data,
+                   GError      **error)
+{
+  GFile *file = user_data;
+  g_autoptr(GFileOutputStream) out = NULL;
+  guint64 n = 0;
+  gint64 *result;
+
+  if (!check_administrator (store, error))
+    return NULL;
+  /* Private: the export names patients by id. */
+  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
+                        NULL, error);
+  if (out == NULL ||
+      !chevet_audit_export_fhir (store, G_OUTPUT_STREAM (out), &n, NULL, error) ||
+      !g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error))
+    return NULL;
+  result = g_new (gint64, 1);
+  *result = (gint64) n;
+  return result;
+}
+
+void
+chevet_session_export_audit_async (ChevetSession       *self,
+                                   GFile               *file,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  session_call (self, chevet_session_export_audit_async, export_audit_call, g_object_ref (file),
+                g_object_unref, g_free, cancellable, callback, user_data);
+}
+
+/* -1 with @error set on failure. */
+gint64
+chevet_session_export_audit_finish (ChevetSession  *self,
+                                    GAsyncResult   *result,
+                                    GError        **error)
+{
+  g_autofree gint64 *n = session_call_finish (self, result, chevet_session_export_audit_async, error);
+
+  return n != NULL ? *n : -1;
 }

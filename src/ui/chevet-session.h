@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "chevet-audit.h"
+#include "chevet-audit-item.h"
 
 #include "chevet-types.h"
 
@@ -215,5 +216,81 @@ ChevetOutboxItem     *chevet_session_resolve_conflict_finish (ChevetSession     
                                                               GError                **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChevetOutboxConflict, chevet_outbox_conflict_free)
+
+/* The audit view: administrators only (each call is refused on the worker, with
+ * G_IO_ERROR_PERMISSION_DENIED, for any other role). */
+typedef struct
+{
+  GPtrArray *items;           /* ChevetAuditItem, newest first, patient names resolved */
+  gint64     total;           /* entries matching, for the first page; -1 for the others */
+  gint64     max_seq;         /* the snapshot pages are read at: pass it back for the next ones */
+  guint      n_patients;      /* patients whose name or identifier matched @patient_text */
+  gboolean   more_patients;   /* ... and more matched than the filter takes */
+} ChevetAuditPage;
+
+/* How many patients a typed name may stand for in the patient filter. */
+#define CHEVET_SESSION_AUDIT_MAX_PATIENTS 200
+
+void             chevet_audit_page_free                 (ChevetAuditPage          *page);
+
+/* A page of the trail. @patient_text: a name or identifier as typed in the patient search
+ * (every matching patient, up to CHEVET_SESSION_AUDIT_MAX_PATIENTS) or a patient id
+ * exactly (a patient no longer in the cache); NULL or "": any. @filter's patient_ids are
+ * ignored; its max_seq 0 on a first page takes the last entry now. The first page (offset
+ * 0) is counted. */
+void             chevet_session_query_audit_async       (ChevetSession            *self,
+                                                         const ChevetAuditFilter  *filter,
+                                                         const char               *patient_text,
+                                                         guint                     offset,
+                                                         guint                     limit,
+                                                         GCancellable             *cancellable,
+                                                         GAsyncReadyCallback       callback,
+                                                         gpointer                  user_data);
+ChevetAuditPage *chevet_session_query_audit_finish      (ChevetSession            *self,
+                                                         GAsyncResult             *result,
+                                                         GError                  **error);
+/* The accounts named in the trail (a GStrv) and the retention in days. */
+typedef struct
+{
+  char  **accounts;
+  guint   retention_days;
+} ChevetAuditSettings;
+
+void                 chevet_audit_settings_free              (ChevetAuditSettings  *settings);
+void                 chevet_session_read_audit_settings_async  (ChevetSession        *self,
+                                                                GCancellable         *cancellable,
+                                                                GAsyncReadyCallback   callback,
+                                                                gpointer              user_data);
+ChevetAuditSettings *chevet_session_read_audit_settings_finish (ChevetSession        *self,
+                                                                GAsyncResult         *result,
+                                                                GError              **error);
+void                 chevet_session_set_audit_retention_async  (ChevetSession        *self,
+                                                                guint                 days,
+                                                                GCancellable         *cancellable,
+                                                                GAsyncReadyCallback   callback,
+                                                                gpointer              user_data);
+gboolean             chevet_session_set_audit_retention_finish (ChevetSession        *self,
+                                                                GAsyncResult         *result,
+                                                                GError              **error);
+/* chevet_audit_verify; the report is g_free'd by the caller. */
+void                 chevet_session_verify_audit_async         (ChevetSession        *self,
+                                                                GCancellable         *cancellable,
+                                                                GAsyncReadyCallback   callback,
+                                                                gpointer              user_data);
+ChevetAuditReport   *chevet_session_verify_audit_finish        (ChevetSession        *self,
+                                                                GAsyncResult         *result,
+                                                                GError              **error);
+/* chevet_audit_export_fhir into @file (replaced, private); returns the entries written. */
+void                 chevet_session_export_audit_async         (ChevetSession        *self,
+                                                                GFile                *file,
+                                                                GCancellable         *cancellable,
+                                                                GAsyncReadyCallback   callback,
+                                                                gpointer              user_data);
+gint64               chevet_session_export_audit_finish        (ChevetSession        *self,
+                                                                GAsyncResult         *result,
+                                                                GError              **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChevetAuditPage, chevet_audit_page_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChevetAuditSettings, chevet_audit_settings_free)
 
 G_END_DECLS

@@ -27,6 +27,7 @@
 #include "chevet-chart.h"
 #include "chevet-chart-print.h"
 #include "chevet-chart-view.h"
+#include "chevet-audit-window.h"
 #include "chevet-outbox-window.h"
 #include "chevet-patient.h"
 #include "chevet-patients-page.h"
@@ -54,6 +55,7 @@ struct _ChevetWindow
 
   GtkFileChooserNative *export_chooser;
   GtkWidget            *outbox_window;
+  GtkWidget            *audit_window;
   AdwToast             *toast;
   gboolean              sync_running;  /* a run this window started, not back yet */
 
@@ -179,6 +181,14 @@ close_outbox_window (ChevetWindow *self)
     gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->outbox_window)));
 }
 
+/* The audit view shows patient names: it never outlives the lock. */
+static void
+close_audit_window (ChevetWindow *self)
+{
+  if (self->audit_window != NULL)
+    gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->audit_window)));
+}
+
 /* Back to the list and no patient: on lock, before anything else is shown. The note
  * and vitals dialogs go with the chart (chevet_chart_view_clear wipes them). */
 static void
@@ -186,6 +196,7 @@ clear_chart (ChevetWindow *self)
 {
   close_export_chooser (self);
   close_outbox_window (self);
+  close_audit_window (self);
   if (self->toast != NULL)
     adw_toast_dismiss (self->toast);
   g_clear_object (&self->toast);
@@ -339,6 +350,41 @@ show_outbox_action (GtkWidget  *widget,
                                self, G_CONNECT_SWAPPED);
     }
   gtk_window_present (GTK_WINDOW (self->outbox_window));
+}
+
+static void
+on_audit_window_destroy (ChevetWindow *self,
+                         GtkWidget    *window)
+{
+  if (self->audit_window == window)
+    self->audit_window = NULL;
+}
+
+/* The audit trail: administrators only (the action is disabled for every other role, and
+ * the session refuses the reads on the worker anyway). */
+static gboolean
+can_read_audit (ChevetWindow *self)
+{
+  return chevet_session_get_unlocked (self->session) &&
+         chevet_session_get_role (self->session) == CHEVET_ROLE_ADMINISTRATOR;
+}
+
+static void
+show_audit_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  ChevetWindow *self = CHEVET_WINDOW (widget);
+
+  if (!can_read_audit (self))
+    return;
+  if (self->audit_window == NULL)
+    {
+      self->audit_window = chevet_audit_window_new (GTK_WINDOW (self), self->session);
+      g_signal_connect_object (self->audit_window, "destroy", G_CALLBACK (on_audit_window_destroy),
+                               self, G_CONNECT_SWAPPED);
+    }
+  gtk_window_present (GTK_WINDOW (self->audit_window));
 }
 
 /* win.sync: a run of the sync engine on its own connection (ChevetSession), its
@@ -524,6 +570,14 @@ chart_shortcut (GtkWidget *widget,
   return gtk_widget_activate_action (GTK_WIDGET (self->chart_view), action, NULL);
 }
 
+/* The audit window while it is open (for tests). */
+GtkWindow *
+chevet_window_get_audit_window (ChevetWindow *self)
+{
+  g_return_val_if_fail (CHEVET_IS_WINDOW (self), NULL);
+  return (GtkWindow *) self->audit_window;
+}
+
 /* The outbox window while it is open (for tests and tutorials). */
 GtkWindow *
 chevet_window_get_outbox_window (ChevetWindow *self)
@@ -553,6 +607,7 @@ update_page (ChevetWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", unlocked);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-outbox", unlocked);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-audit", can_read_audit (self));
   update_sync_actions (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", unlocked);
   update_chart_actions (self);
@@ -851,6 +906,7 @@ chevet_window_dispose (GObject *object)
 
   close_export_chooser (self);
   close_outbox_window (self);
+  close_audit_window (self);
   g_clear_object (&self->toast);
   if (self->sync_running && self->session != NULL)
     chevet_session_cancel_sync (self->session);
@@ -982,6 +1038,7 @@ chevet_window_class_init (ChevetWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export-pdf", NULL, export_pdf_action);
   gtk_widget_class_install_action (widget_class, "win.show-section", "s", show_section_action);
   gtk_widget_class_install_action (widget_class, "win.show-outbox", NULL, show_outbox_action);
+  gtk_widget_class_install_action (widget_class, "win.show-audit", NULL, show_audit_action);
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-sync", NULL, cancel_sync_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.sync", NULL);

@@ -19,6 +19,7 @@ ChevetWindow  *chevet_window_new              (GtkApplication *application,
 ChevetSession *chevet_window_get_session      (ChevetWindow   *self);
 const char    *chevet_window_get_visible_page (ChevetWindow   *self);
 GtkWindow     *chevet_window_get_outbox_window (ChevetWindow  *self);
+GtkWindow     *chevet_window_get_audit_window  (ChevetWindow  *self);
 gboolean       chevet_window_get_syncing      (ChevetWindow   *self);
 ChevetAutoLock *chevet_window_get_auto_lock   (ChevetWindow   *self);
 
