@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <string.h>
 
@@ -105,6 +106,7 @@ test_tutorials_fit_training_data (void)
               gboolean found = chevet_tutorial_step_get_n_choices (step) == 0;
 
               g_assert_cmpstr (fact, !=, "…");
+              g_test_message ("  %s = %s", chevet_tutorial_step_get_fact (step), fact);
               for (guint c = 0; c < chevet_tutorial_step_get_n_choices (step); c++)
                 found |= g_ascii_strcasecmp (chevet_tutorial_step_get_choice_value (step, c), fact) == 0;
               /* The right answer is among the choices. */
@@ -373,6 +375,38 @@ test_malformed_files (void)
     }
 }
 
+/* In French, every string of every tutorial reads translated (from the build's catalogue). */
+static void
+test_french (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *podir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+      g_autoptr(GPtrArray) tutorials = NULL;
+
+      g_setenv ("LANGUAGE", "fr", TRUE);
+      setlocale (LC_ALL, "C.UTF-8");
+      bindtextdomain (GETTEXT_PACKAGE, podir);
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      tutorials = load_all ();
+      g_assert_cmpstr (chevet_tutorial_get_title (g_ptr_array_index (tutorials, 0)), ==, "Trouver un patient");
+      for (guint i = 0; i < tutorials->len; i++)
+        {
+          g_autoptr(GPtrArray) sources = chevet_tutorial_dup_source_strings (g_ptr_array_index (tutorials, i));
+
+          for (guint k = 0; k < sources->len; k++)
+            {
+              const char *msgid = g_ptr_array_index (sources, k);
+              if (g_dgettext (GETTEXT_PACKAGE, msgid) == msgid)
+                g_error ("not translated in French: “%s”", msgid);
+            }
+        }
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -388,6 +422,7 @@ main (int   argc,
   g_test_add_func ("/tutorial/run-steps-and-hints", test_run_steps_and_hints);
   g_test_add_func ("/tutorial/progress-resumes", test_progress_resumes);
   g_test_add_func ("/tutorial/malformed-files", test_malformed_files);
+  g_test_add_func ("/tutorial/french", test_french);
   status = g_test_run ();
 
   {

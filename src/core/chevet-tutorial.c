@@ -1083,6 +1083,9 @@ lookup (ChevetTutorialRun *self,
 {
   if (g_str_equal (key, "patient"))
     return g_strdup (self->tutorial->patient_id);
+  /* A question on how things work, not on a chart: its answer is written in the file. */
+  if (g_str_has_prefix (key, "fact:answer:"))
+    return g_strdup (key + strlen ("fact:answer:"));
   if (self->chart != NULL)
     {
       ChevetPatient *p = self->chart->patient;

@@ -117,6 +117,7 @@ void            chevet_tutorial_step_get_condition (ChevetTutorialStep  *step,
  *   latest:CODE (the latest value of an observation code, as a number),
  *   flag:CODE (H, L or N: the latest value's interpretation against its range),
  *   abnormal-lab (the code of the first laboratory result out of range).
+ * A question on how the workstation works names its answer: answer:VALUE.
  * Returns NULL when the chart does not hold the fact. */
 char           *chevet_tutorial_compute_fact      (ChevetChart     *chart,
                                                    const char      *fact,
