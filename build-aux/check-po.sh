@@ -11,8 +11,8 @@ cd "$src"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-missing=$(git ls-files 'src/*.c' 'src/*.ui' 2>/dev/null | while read -r f; do
-  if grep -qE '_\("|N_\("|C_\("|translatable="yes"' "$f" && ! grep -qxF "$f" po/POTFILES.in; then
+missing=$(git ls-files 'src/*.c' 'src/*.ui' 'data/tutorials/*.tutorial' 2>/dev/null | while read -r f; do
+  if grep -qE '_\("|N_\("|C_\("|translatable="yes"|<tutorial ' "$f" && ! grep -qxF "$f" po/POTFILES.in; then
     echo "$f"
   fi
 done)
@@ -22,7 +22,7 @@ if [ -n "$missing" ]; then
 fi
 
 grep -v '^#' po/POTFILES.in | grep -v '^$' >"$tmp/files"
-xgettext --from-code=UTF-8 --add-comments=Translators --keyword=_ --keyword=N_ \
+GETTEXTDATADIRS=po xgettext --from-code=UTF-8 --add-comments=Translators --keyword=_ --keyword=N_ \
   --keyword=C_:1c,2 --keyword=NC_:1c,2 --keyword=g_dngettext:2,3 --keyword=g_dcgettext:2 \
   --keyword=ngettext:1,2 --keyword=g_dpgettext2:2c,3 --flag=N_:1:pass-c-format \
   --flag=g_dngettext:2:pass-c-format --flag=g_strdup_printf:1:c-format --flag=g_set_error:4:c-format \
