@@ -842,6 +842,12 @@ test_account_roles (void)
                "--account", "clerk", "--passphrase-file", clerk_file, NULL);
   g_assert_cmpint (r->status, ==, 9);
   g_clear_pointer (&r, cli_result_free);
+  /* Nor the server settings. */
+  r = run_cli ("server", "set", "--url", "https://fhir.clerk.example/r4", "--workspace", c->workspace,
+               "--account", "clerk", "--passphrase-file", clerk_file, NULL);
+  g_assert_cmpint (r->status, ==, 9);
+  g_assert_nonnull (strstr (r->err, "server settings"));
+  g_clear_pointer (&r, cli_result_free);
 
   /* No trainee in a clinical workspace; no workspace without an administrator. */
   r = run_cli ("account", "role", "clerk", "trainee", "--workspace", c->workspace,

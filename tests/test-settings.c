@@ -384,6 +384,48 @@ test_secrets_not_in_plaintext (void)
   test_rm_rf (path);
 }
 
+/* The server decides where patient data go: a clinician reads the settings, never saves. */
+static void
+test_clinician_cannot_save (void)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(ChevetStore) store = test_store_new (&path);
+  g_autoptr(ChevetStore) clinician = NULL;
+  g_autoptr(ChevetServerSettings) s = valid_settings ();
+  g_autoptr(ChevetServerSettings) other = valid_settings ();
+  g_autoptr(ChevetServerSettings) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (chevet_server_settings_save (s, store, &error));
+  g_assert_no_error (error);
+  g_assert_true (chevet_store_add_account (store, "kofi", CHEVET_ROLE_CLINICIAN, "night shift on ward two", &error));
+  g_assert_no_error (error);
+
+  clinician = chevet_store_open (path, "kofi", "night shift on ward two", &error);
+  g_assert_no_error (error);
+  loaded = chevet_server_settings_load (clinician, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (chevet_server_settings_get_base_url (loaded), ==, "https://fhir.clinic.example/r4");
+
+  chevet_server_settings_set_base_url (other, "https://elsewhere.example/fhir");
+  g_assert_false (chevet_server_settings_save (other, clinician, &error));
+  g_assert_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED);
+  g_assert_nonnull (strstr (error->message, "administrator"));
+  g_clear_error (&error);
+  g_clear_pointer (&loaded, chevet_server_settings_free);
+  loaded = chevet_server_settings_load (store, &error);
+  g_assert_cmpstr (chevet_server_settings_get_base_url (loaded), ==, "https://fhir.clinic.example/r4");
+
+  /* Promoted, the same connection may: the role is asked of the database each time. */
+  g_assert_true (chevet_store_set_role (store, "kofi", CHEVET_ROLE_ADMINISTRATOR, &error));
+  g_assert_true (chevet_server_settings_save (other, clinician, &error));
+  g_assert_no_error (error);
+
+  g_assert_finalize_object (g_steal_pointer (&clinician));
+  g_assert_finalize_object (g_steal_pointer (&store));
+  test_rm_rf (path);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -394,5 +436,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/settings/validate/http-loopback-only-with-flag", test_http_loopback_needs_flag);
   g_test_add_func ("/settings/validate/ca-counts-certificates", test_ca_counts_certificates);
   g_test_add_func ("/settings/secrets/not-in-workspace-files", test_secrets_not_in_plaintext);
+  g_test_add_func ("/settings/save/clinician-refused", test_clinician_cannot_save);
   return g_test_run ();
 }

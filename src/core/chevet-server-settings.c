@@ -804,9 +804,28 @@ chevet_server_settings_save (const ChevetServerSettings  *self,
                              ChevetStore                 *store,
                              GError                     **error)
 {
+  g_autoptr(GError) local_error = NULL;
+
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
 
+  /* The server decides where patient data go and with which credentials: administrators
+   * only, asked of the database now. The refusal is recorded. */
+  if (!chevet_store_is_administrator_now (store, &local_error))
+    {
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (!chevet_audit_append (store, CHEVET_AUDIT_SETTINGS, NULL, CHEVET_AUDIT_DENIED, "server", &local_error))
+        g_message ("A refused settings change could not be recorded: %s code %d",
+                   g_quark_to_string (local_error->domain), local_error->code);
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED,
+                   _("Only an administrator can change the server settings: “%s” is not an administrator"),
+                   chevet_store_get_account (store));
+      return FALSE;
+    }
   if (!chevet_server_settings_validate (self, error))
     return FALSE;
   if (!chevet_store_exec (store, "BEGIN IMMEDIATE", error))

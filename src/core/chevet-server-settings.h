@@ -129,7 +129,8 @@ gboolean              chevet_server_settings_validate        (const ChevetServer
 /* NULL without @error when the workspace has no server yet. */
 ChevetServerSettings *chevet_server_settings_load            (ChevetStore          *store,
                                                               GError              **error);
-/* Validates, then replaces the saved settings in one transaction. */
+/* Administrators only (CHEVET_STORE_ERROR_NOT_ALLOWED, asked of the database now, the
+ * refusal recorded); validates, then replaces the saved settings in one transaction. */
 gboolean              chevet_server_settings_save            (const ChevetServerSettings *self,
                                                               ChevetStore                *store,
                                                               GError                    **error);

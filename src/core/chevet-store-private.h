@@ -27,6 +27,11 @@ gboolean       chevet_store_exec            (ChevetStore  *self,
 void           chevet_store_set_sql_error   (ChevetStore  *self,
                                              GError      **error);
 ChevetPatient *chevet_patient_new_from_row  (sqlite3_stmt *stmt);
+/* Whether the store's account is an administrator now, asked of the database (not the
+ * role read at open: an administrator demoted meanwhile is no longer one). FALSE with
+ * @error set only when the database could not be read. */
+gboolean       chevet_store_is_administrator_now (ChevetStore  *self,
+                                                  GError      **error);
 
 /* The schema version this build writes; a newer one is refused. */
 #define CHEVET_STORE_SCHEMA_VERSION 9

@@ -1694,6 +1694,17 @@ record_account_change (ChevetStore         *self,
   return chevet_audit_append (self, CHEVET_AUDIT_ACCOUNT, NULL, outcome, detail, error);
 }
 
+gboolean
+chevet_store_is_administrator_now (ChevetStore  *self,
+                                   GError      **error)
+{
+  ChevetRole role;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (self), FALSE);
+
+  return read_role (self, self->account, &role, error) && role == CHEVET_ROLE_ADMINISTRATOR;
+}
+
 /* Asked of the database each time, not of the role read at open: an administrator
  * demoted by another session since stops being one here too. A refusal is recorded. */
 static gboolean

@@ -62,6 +62,7 @@ struct _ChevetSession
   guint        unlocking : 1;
   guint        syncing : 1;
   guint        server_configured : 1;
+  guint        training : 1;
 };
 
 enum {
@@ -222,6 +223,7 @@ typedef struct
   ChevetRole   role;
   ChevetStore *sync_store;  /* the sync engine's connection, or NULL */
   gboolean     server_configured;
+  gboolean     training;
 } UnlockResult;
 
 static void
@@ -294,6 +296,7 @@ unlock_work (ChevetSession *self,
   result->workspace_name = g_strdup (chevet_store_get_name (store));
   result->account = g_strdup (chevet_store_get_account (store));
   result->role = chevet_store_get_role (store);
+  result->training = chevet_store_is_training (store);
   result->sync_store = g_steal_pointer (&sync_store);
   result->server_configured = settings != NULL;
   job->result = result;
@@ -330,6 +333,7 @@ unlock_done (ChevetSession *self,
   g_free (self->account);
   self->account = g_steal_pointer (&result->account);
   self->role = result->role;
+  self->training = result->training;
   self->unlocked = TRUE;
   /* Created here, so that its notifications come to the main context. */
   g_clear_object (&self->sync);
@@ -1218,6 +1222,326 @@ chevet_session_save_server_settings_finish (ChevetSession  *self,
   return TRUE;
 }
 
+/* Accounts */
+
+typedef struct
+{
+  char       *account;
+  ChevetRole  role;
+  char       *passphrase;      /* sodium_malloc'd, wiped when freed (sodium_free) */
+  char       *old_passphrase;  /* idem */
+} AccountData;
+
+static void
+account_data_free (AccountData *data)
+{
+  g_free (data->account);
+  if (data->passphrase != NULL)
+    sodium_free (data->passphrase);
+  if (data->old_passphrase != NULL)
+    sodium_free (data->old_passphrase);
+  g_free (data);
+}
+
+/* A copy of @text in guarded memory, or NULL when none could be had. */
+static char *
+dup_secret (const char *text)
+{
+  gsize len = strlen (text);
+  char *copy = sodium_malloc (len + 1);
+
+  if (copy != NULL)
+    memcpy (copy, text, len + 1);
+  return copy;
+}
+
+static void
+wipe_secret (char *secret)
+{
+  if (secret != NULL)
+    sodium_memzero (secret, strlen (secret));
+}
+
+/* Pushes @fn with @data, or refuses at once: no guarded memory for a passphrase
+ * (@secrets_ok FALSE), or not an administrator (unless @anyone). The store asks its
+ * database again on the worker, whatever is let through here. */
+static void
+account_call (ChevetSession       *self,
+              gpointer             source_tag,
+              StoreCall            fn,
+              AccountData         *data,
+              gboolean             anyone,
+              gboolean             secrets_ok,
+              GDestroyNotify       result_free,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
+{
+  if (!secrets_ok || (!anyone && self->unlocked && self->role != CHEVET_ROLE_ADMINISTRATOR))
+    {
+      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+      g_task_set_source_tag (task, source_tag);
+      account_data_free (data);
+      if (!secrets_ok)
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                                 _("Could not allocate protected memory"));
+      else
+        g_task_return_new_error (task, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED,
+                                 _("Only an administrator can add or remove accounts, change roles or reset "
+                                   "passphrases: “%s” is not an administrator"), self->account);
+      return;
+    }
+  session_call (self, source_tag, fn, data, (GDestroyNotify) account_data_free, result_free,
+                cancellable, callback, user_data);
+}
+
+static gpointer
+list_accounts_call (ChevetStore  *store,
+                    gpointer      data,
+                    GError      **error)
+{
+  return chevet_store_list_accounts (store, error);
+}
+
+/* The workspace's accounts (a GPtrArray of ChevetAccountInfo, in the order they were
+ * added). Administrators only (CHEVET_STORE_ERROR_NOT_ALLOWED). */
+void
+chevet_session_list_accounts_async (ChevetSession       *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+
+  account_call (self, chevet_session_list_accounts_async, list_accounts_call, g_new0 (AccountData, 1),
+                FALSE, TRUE, (GDestroyNotify) g_ptr_array_unref, cancellable, callback, user_data);
+}
+
+GPtrArray *
+chevet_session_list_accounts_finish (ChevetSession  *self,
+                                     GAsyncResult   *result,
+                                     GError        **error)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), NULL);
+  return session_call_finish (self, result, chevet_session_list_accounts_async, error);
+}
+
+static gpointer
+add_account_call (ChevetStore  *store,
+                  gpointer      user_data,
+                  GError      **error)
+{
+  AccountData *data = user_data;
+  gboolean ok = chevet_store_add_account (store, data->account, data->role, data->passphrase, error);
+
+  wipe_secret (data->passphrase);
+  return ok ? GINT_TO_POINTER (TRUE) : NULL;
+}
+
+static gpointer
+remove_account_call (ChevetStore  *store,
+                     gpointer      user_data,
+                     GError      **error)
+{
+  AccountData *data = user_data;
+
+  return chevet_store_remove_account (store, data->account, error) ? GINT_TO_POINTER (TRUE) : NULL;
+}
+
+static gpointer
+set_role_call (ChevetStore  *store,
+               gpointer      user_data,
+               GError      **error)
+{
+  AccountData *data = user_data;
+
+  return chevet_store_set_role (store, data->account, data->role, error) ? GINT_TO_POINTER (TRUE) : NULL;
+}
+
+static gpointer
+reset_passphrase_call (ChevetStore  *store,
+                       gpointer      user_data,
+                       GError      **error)
+{
+  AccountData *data = user_data;
+  gboolean ok = chevet_store_reset_passphrase (store, data->account, data->passphrase, error);
+
+  wipe_secret (data->passphrase);
+  return ok ? GINT_TO_POINTER (TRUE) : NULL;
+}
+
+static gpointer
+change_passphrase_call (ChevetStore  *store,
+                        gpointer      user_data,
+                        GError      **error)
+{
+  AccountData *data = user_data;
+  gboolean ok = chevet_store_change_passphrase (store, data->old_passphrase, data->passphrase, error);
+
+  wipe_secret (data->old_passphrase);
+  wipe_secret (data->passphrase);
+  return ok ? GINT_TO_POINTER (TRUE) : NULL;
+}
+
+/* Adds @account with @role and @passphrase (copied into guarded memory before this
+ * returns; the caller wipes its own copy). Administrators only. The store's errors:
+ * ACCOUNT_EXISTS, NOT_ALLOWED (a trainee outside a training workspace), the policy's
+ * CHEVET_PASSPHRASE_ERROR. */
+void
+chevet_session_add_account_async (ChevetSession       *self,
+                                  const char          *account,
+                                  ChevetRole           role,
+                                  const char          *passphrase,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  AccountData *data;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (account != NULL);
+  g_return_if_fail (passphrase != NULL);
+
+  data = g_new0 (AccountData, 1);
+  data->account = g_strdup (account);
+  data->role = role;
+  data->passphrase = dup_secret (passphrase);
+  account_call (self, chevet_session_add_account_async, add_account_call, data, FALSE,
+                data->passphrase != NULL, NULL, cancellable, callback, user_data);
+}
+
+gboolean
+chevet_session_add_account_finish (ChevetSession  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), FALSE);
+  return session_call_finish (self, result, chevet_session_add_account_async, error) != NULL;
+}
+
+/* Removes @account's key slot, then its role. Administrators only; LAST_ADMINISTRATOR. */
+void
+chevet_session_remove_account_async (ChevetSession       *self,
+                                     const char          *account,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  AccountData *data;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (account != NULL);
+
+  data = g_new0 (AccountData, 1);
+  data->account = g_strdup (account);
+  account_call (self, chevet_session_remove_account_async, remove_account_call, data, FALSE, TRUE,
+                NULL, cancellable, callback, user_data);
+}
+
+gboolean
+chevet_session_remove_account_finish (ChevetSession  *self,
+                                      GAsyncResult   *result,
+                                      GError        **error)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), FALSE);
+  return session_call_finish (self, result, chevet_session_remove_account_async, error) != NULL;
+}
+
+/* Administrators only; LAST_ADMINISTRATOR, NOT_ALLOWED (a trainee outside training). */
+void
+chevet_session_set_role_async (ChevetSession       *self,
+                               const char          *account,
+                               ChevetRole           role,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  AccountData *data;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (account != NULL);
+
+  data = g_new0 (AccountData, 1);
+  data->account = g_strdup (account);
+  data->role = role;
+  account_call (self, chevet_session_set_role_async, set_role_call, data, FALSE, TRUE,
+                NULL, cancellable, callback, user_data);
+}
+
+gboolean
+chevet_session_set_role_finish (ChevetSession  *self,
+                                GAsyncResult   *result,
+                                GError        **error)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), FALSE);
+  return session_call_finish (self, result, chevet_session_set_role_async, error) != NULL;
+}
+
+/* A new key slot for another account (chevet_store_reset_passphrase). Administrators only. */
+void
+chevet_session_reset_passphrase_async (ChevetSession       *self,
+                                       const char          *account,
+                                       const char          *new_passphrase,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  AccountData *data;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (account != NULL);
+  g_return_if_fail (new_passphrase != NULL);
+
+  data = g_new0 (AccountData, 1);
+  data->account = g_strdup (account);
+  data->passphrase = dup_secret (new_passphrase);
+  account_call (self, chevet_session_reset_passphrase_async, reset_passphrase_call, data, FALSE,
+                data->passphrase != NULL, NULL, cancellable, callback, user_data);
+}
+
+gboolean
+chevet_session_reset_passphrase_finish (ChevetSession  *self,
+                                        GAsyncResult   *result,
+                                        GError        **error)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), FALSE);
+  return session_call_finish (self, result, chevet_session_reset_passphrase_async, error) != NULL;
+}
+
+/* Anyone, for the unlocked account: @old_passphrase is proved again (a wrong one is
+ * WRONG_PASSPHRASE and counts as a failed unlock). */
+void
+chevet_session_change_passphrase_async (ChevetSession       *self,
+                                        const char          *old_passphrase,
+                                        const char          *new_passphrase,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  AccountData *data;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (old_passphrase != NULL);
+  g_return_if_fail (new_passphrase != NULL);
+
+  data = g_new0 (AccountData, 1);
+  data->passphrase = dup_secret (new_passphrase);
+  data->old_passphrase = dup_secret (old_passphrase);
+  account_call (self, chevet_session_change_passphrase_async, change_passphrase_call, data, TRUE,
+                data->passphrase != NULL && data->old_passphrase != NULL, NULL,
+                cancellable, callback, user_data);
+}
+
+gboolean
+chevet_session_change_passphrase_finish (ChevetSession  *self,
+                                         GAsyncResult   *result,
+                                         GError        **error)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), FALSE);
+  return session_call_finish (self, result, chevet_session_change_passphrase_async, error) != NULL;
+}
+
 /* sync */
 
 typedef struct
@@ -1545,6 +1869,14 @@ chevet_session_get_role (ChevetSession *self)
   g_return_val_if_fail (CHEVET_IS_SESSION (self), CHEVET_ROLE_CLINICIAN);
 
   return self->role;
+}
+
+/* Whether the unlocked workspace is a training one (trainees may be added). */
+gboolean
+chevet_session_get_training (ChevetSession *self)
+{
+  g_return_val_if_fail (CHEVET_IS_SESSION (self), FALSE);
+  return self->unlocked && self->training;
 }
 
 /* The account that unlocked the workspace; NULL while locked. */

@@ -158,6 +158,64 @@ gboolean              chevet_session_save_server_settings_finish (ChevetSession 
                                                                   GAsyncResult               *result,
                                                                   GError                    **error);
 
+/* Accounts (chevet-store.h), with the store's errors and messages. All but changing
+ * one's own passphrase are for administrators: refused at once here for any other role
+ * (CHEVET_STORE_ERROR_NOT_ALLOWED), and by the store again on the worker. Passphrases
+ * are copied into guarded memory before these return and wiped once used. */
+gboolean       chevet_session_get_training              (ChevetSession        *self);
+void           chevet_session_list_accounts_async       (ChevetSession        *self,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+GPtrArray     *chevet_session_list_accounts_finish      (ChevetSession        *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+void           chevet_session_add_account_async         (ChevetSession        *self,
+                                                         const char           *account,
+                                                         ChevetRole            role,
+                                                         const char           *passphrase,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+gboolean       chevet_session_add_account_finish        (ChevetSession        *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+void           chevet_session_remove_account_async      (ChevetSession        *self,
+                                                         const char           *account,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+gboolean       chevet_session_remove_account_finish     (ChevetSession        *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+void           chevet_session_set_role_async            (ChevetSession        *self,
+                                                         const char           *account,
+                                                         ChevetRole            role,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+gboolean       chevet_session_set_role_finish           (ChevetSession        *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+void           chevet_session_reset_passphrase_async    (ChevetSession        *self,
+                                                         const char           *account,
+                                                         const char           *new_passphrase,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+gboolean       chevet_session_reset_passphrase_finish   (ChevetSession        *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+void           chevet_session_change_passphrase_async   (ChevetSession        *self,
+                                                         const char           *old_passphrase,
+                                                         const char           *new_passphrase,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+gboolean       chevet_session_change_passphrase_finish  (ChevetSession        *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+
 /* Sync (chevet-sync.h) on the engine's own connection, opened at unlock. */
 void           chevet_session_sync_async         (ChevetSession        *self,
                                                   GAsyncReadyCallback   callback,

@@ -5,6 +5,13 @@
  * keeps it in sodium memory until the key is derived, then wipes it), and the entry is
  * emptied at once. Deriving takes a deliberate fraction of a second, on the session's
  * worker; the page shows a spinner meanwhile.
+ *
+ * Failed unlocks: the page reads the account's count and the wait left from the
+ * workspace's small sidecar (chevet_store_get_unlock_delay, no key needed) when the
+ * account changes and after each attempt, and while a wait runs it counts down once a
+ * second with the Unlock action disabled. The seconds come from the store's own clock,
+ * so a test that moves that clock calls chevet_unlock_page_refresh_delay instead of
+ * sleeping.
  */
 #define G_LOG_DOMAIN "chevet-unlock-page"
 
@@ -24,11 +31,15 @@ struct _ChevetUnlockPage
   ChevetSession *session;
   GCancellable  *cancellable;
   gboolean       busy;
+  gint64         wait_seconds;  /* of the failed-unlock delay, 0 when none runs */
+  guint          n_failures;
+  guint          countdown_id;
 
   AdwStatusPage *status_page;
   AdwEntryRow   *account_row;
   AdwEntryRow   *passphrase_row;
   GtkLabel      *error_label;
+  GtkLabel      *delay_label;
   GtkButton     *unlock_button;
   GtkStack      *button_stack;
   GtkSpinner    *spinner;
@@ -58,8 +69,96 @@ update_actions (ChevetUnlockPage *self)
   const char *passphrase = gtk_editable_get_text (GTK_EDITABLE (self->passphrase_row));
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "unlock.unlock",
-                                 !self->busy && self->session != NULL &&
+                                 !self->busy && self->session != NULL && self->wait_seconds <= 0 &&
                                  *account != '\0' && *passphrase != '\0');
+}
+
+static gboolean on_countdown (gpointer data);
+
+/* "4 failed attempts. Try again in 28 seconds.", or only the count, or nothing. */
+static void
+show_delay (ChevetUnlockPage *self)
+{
+  g_autofree char *count = NULL;
+  g_autofree char *wait = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->n_failures > 0)
+    count = g_strdup_printf (ngettext ("%u failed attempt.", "%u failed attempts.", self->n_failures),
+                             self->n_failures);
+  if (self->wait_seconds >= 60)
+    /* Translators: a countdown, minutes and seconds (“Try again in 2:05.”) */
+    wait = g_strdup_printf (_("Try again in %u:%02u."), (guint) (self->wait_seconds / 60),
+                            (guint) (self->wait_seconds % 60));
+  else if (self->wait_seconds > 0)
+    wait = g_strdup_printf (ngettext ("Try again in %u second.", "Try again in %u seconds.",
+                                      (gulong) self->wait_seconds),
+                            (guint) self->wait_seconds);
+  if (count != NULL && wait != NULL)
+    /* Translators: the count of failed attempts, then how long to wait */
+    text = g_strdup_printf (C_("failed unlocks", "%s %s"), count, wait);
+  else
+    text = g_strdup (count != NULL ? count : wait);
+
+  gtk_label_set_label (self->delay_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->delay_label), text != NULL);
+  if (self->wait_seconds > 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self->delay_label), "warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->delay_label), "warning");
+}
+
+/* Reads the account's failed unlocks and the wait left (a small file, no key), shows
+ * them, and ticks once a second while a wait runs. */
+void
+chevet_unlock_page_refresh_delay (ChevetUnlockPage *self)
+{
+  g_autofree char *account = NULL;
+  gint64 seconds = 0;
+  guint n_failures = 0;
+
+  g_return_if_fail (CHEVET_IS_UNLOCK_PAGE (self));
+
+  account = dup_account (self);
+  if (self->session != NULL && *account != '\0')
+    {
+      seconds = chevet_store_get_unlock_delay (chevet_session_get_path (self->session), account,
+                                               &n_failures, NULL);
+      if (seconds < 0)
+        seconds = n_failures = 0;
+    }
+  self->wait_seconds = seconds;
+  self->n_failures = n_failures;
+  show_delay (self);
+  if (seconds > 0 && self->countdown_id == 0)
+    self->countdown_id = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, 1, on_countdown,
+                                                     g_object_ref (self), g_object_unref);
+  else if (seconds <= 0)
+    g_clear_handle_id (&self->countdown_id, g_source_remove);
+  update_actions (self);
+}
+
+static gboolean
+on_countdown (gpointer data)
+{
+  g_autoptr(ChevetUnlockPage) self = g_object_ref (data);
+
+  /* This source ends by returning; refresh_delay starts the next tick if one is due. */
+  self->countdown_id = 0;
+  chevet_unlock_page_refresh_delay (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The wait left before the next attempt, in seconds (0: none), and the failed
+ * attempts counted, as shown. */
+gint64
+chevet_unlock_page_get_wait (ChevetUnlockPage *self,
+                             guint            *n_failures)
+{
+  g_return_val_if_fail (CHEVET_IS_UNLOCK_PAGE (self), 0);
+  if (n_failures != NULL)
+    *n_failures = self->n_failures;
+  return self->wait_seconds;
 }
 
 static void
@@ -119,7 +218,12 @@ on_unlock_done (GObject      *object,
     }
 
   g_debug ("unlock failed: %s code %d", g_quark_to_string (error->domain), error->code);
-  show_error (self, error->message);
+  chevet_unlock_page_refresh_delay (self);
+  /* The countdown says it, second by second. */
+  if (g_error_matches (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_TOO_SOON) && self->wait_seconds > 0)
+    show_error (self, NULL);
+  else
+    show_error (self, error->message);
 
   if (g_error_matches (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_UNKNOWN_ACCOUNT))
     {
@@ -152,9 +256,13 @@ unlock_action (GtkWidget  *widget,
 }
 
 static void
-on_entry_changed (ChevetUnlockPage *self)
+on_entry_changed (ChevetUnlockPage *self,
+                  GtkEditable      *editable)
 {
-  update_actions (self);
+  if (editable == GTK_EDITABLE (self->account_row))
+    chevet_unlock_page_refresh_delay (self);
+  else
+    update_actions (self);
 }
 
 static void
@@ -227,6 +335,7 @@ chevet_unlock_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), CHEVET_TYPE_UNLOCK_PAGE);
   /* dispose_template only unparents the children it binds. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -299,6 +408,7 @@ chevet_unlock_page_class_init (ChevetUnlockPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChevetUnlockPage, account_row);
   gtk_widget_class_bind_template_child (widget_class, ChevetUnlockPage, passphrase_row);
   gtk_widget_class_bind_template_child (widget_class, ChevetUnlockPage, error_label);
+  gtk_widget_class_bind_template_child (widget_class, ChevetUnlockPage, delay_label);
   gtk_widget_class_bind_template_child (widget_class, ChevetUnlockPage, unlock_button);
   gtk_widget_class_bind_template_child (widget_class, ChevetUnlockPage, button_stack);
   gtk_widget_class_bind_template_child (widget_class, ChevetUnlockPage, spinner);
@@ -335,7 +445,7 @@ chevet_unlock_page_set_session (ChevetUnlockPage *self,
   if (g_set_object (&self->session, session))
     {
       update_description (self);
-      update_actions (self);
+      chevet_unlock_page_refresh_delay (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
     }
 }
@@ -376,6 +486,7 @@ chevet_unlock_page_reset (ChevetUnlockPage *self)
   set_busy (self, FALSE);
   clear_passphrase (self);
   show_error (self, NULL);
+  chevet_unlock_page_refresh_delay (self);
 }
 
 /* Focuses the first field to fill in. */

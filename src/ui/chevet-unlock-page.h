@@ -21,5 +21,10 @@ gboolean       chevet_unlock_page_get_busy           (ChevetUnlockPage *self);
 GtkWidget     *chevet_unlock_page_get_default_widget (ChevetUnlockPage *self);
 void           chevet_unlock_page_reset              (ChevetUnlockPage *self);
 void           chevet_unlock_page_focus              (ChevetUnlockPage *self);
+/* Reads the failed-unlock count and wait again now (the page does so each second while
+ * a wait runs); for tests that move the store's clock. */
+void           chevet_unlock_page_refresh_delay      (ChevetUnlockPage *self);
+gint64         chevet_unlock_page_get_wait           (ChevetUnlockPage *self,
+                                                      guint            *n_failures);
 
 G_END_DECLS
