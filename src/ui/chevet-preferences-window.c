@@ -23,6 +23,7 @@
 
 #include <glib/gi18n.h>
 
+#include "chevet-accounts-page.h"
 #include "chevet-preferences-window.h"
 #include "chevet-server-settings.h"
 #include "chevet-session.h"
@@ -47,8 +48,10 @@ struct _ChevetPreferencesWindow
   GtkAdjustment        *auto_lock_adjustment;
   GtkAdjustment        *recent_adjustment;
 
+  ChevetAccountsPage   *accounts_page;
   AdwPreferencesPage   *server_page;
   AdwPreferencesGroup  *locked_group;
+  AdwPreferencesGroup  *admin_only_group;
   AdwPreferencesGroup  *connection_group;
   AdwPreferencesGroup  *auth_group;
   AdwPreferencesGroup  *scope_group;
@@ -260,6 +263,9 @@ static void
 set_server_sensitive (ChevetPreferencesWindow *self)
 {
   gboolean unlocked = self->session != NULL && chevet_session_get_unlocked (self->session);
+  /* Others read the settings (and may test the connection); only an administrator
+   * changes them, which chevet_server_settings_save enforces too. */
+  gboolean admin = unlocked && chevet_session_get_role (self->session) == CHEVET_ROLE_ADMINISTRATOR;
   GtkWidget *groups[] = {
     GTK_WIDGET (self->connection_group), GTK_WIDGET (self->auth_group),
     GTK_WIDGET (self->scope_group), GTK_WIDGET (self->buttons_group),
@@ -268,10 +274,12 @@ set_server_sensitive (ChevetPreferencesWindow *self)
   for (guint i = 0; i < G_N_ELEMENTS (groups); i++)
     {
       gtk_widget_set_visible (groups[i], unlocked);
-      gtk_widget_set_sensitive (groups[i], !self->server_busy);
+      gtk_widget_set_sensitive (groups[i], !self->server_busy && (admin || groups[i] == GTK_WIDGET (self->buttons_group)));
     }
+  gtk_widget_set_visible (GTK_WIDGET (self->server_save_button), admin);
   gtk_widget_set_visible (GTK_WIDGET (self->locked_group), !unlocked);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.save", unlocked && !self->server_busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->admin_only_group), unlocked && !admin);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.save", admin && !self->server_busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.test-connection",
                                  unlocked && !self->server_busy && self->test_cancellable == NULL);
 }
@@ -465,7 +473,8 @@ server_save_action (GtkWidget  *widget,
   ChevetPreferencesWindow *self = CHEVET_PREFERENCES_WINDOW (widget);
   g_autoptr(ChevetServerSettings) settings = NULL;
 
-  if (self->session == NULL || !chevet_session_get_unlocked (self->session) || self->server_busy)
+  if (self->session == NULL || !chevet_session_get_unlocked (self->session) || self->server_busy ||
+      chevet_session_get_role (self->session) != CHEVET_ROLE_ADMINISTRATOR)
     return;
   clear_server_errors (self);
   settings = collect_server (self);
@@ -689,6 +698,7 @@ chevet_preferences_window_set_session (ChevetPreferencesWindow *self,
   if (session != NULL)
     g_signal_connect_object (session, "notify::unlocked", G_CALLBACK (on_session_unlocked), self,
                              G_CONNECT_SWAPPED);
+  chevet_accounts_page_set_session (self->accounts_page, session);
   load_server (self);
 }
 
@@ -793,13 +803,16 @@ chevet_preferences_window_class_init (ChevetPreferencesWindowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (CHEVET_TYPE_ACCOUNTS_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/chevet/Chevet/chevet-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, style_row);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, auto_lock_row);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, auto_lock_adjustment);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, recent_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, accounts_page);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, server_page);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, locked_group);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, admin_only_group);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, connection_group);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, auth_group);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, scope_group);
