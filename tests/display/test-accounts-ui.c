@@ -9,7 +9,8 @@
  * The unlock page counts failed attempts and counts down the delay on the store's own
  * clock, which the test moves: nothing sleeps.
  *
- * With CHEVET_ACCOUNTS_PNG_DIR=DIR, it saves accounts-admin.png and accounts-dialog.png.
+ * With CHEVET_ACCOUNTS_PNG_DIR=DIR, it saves accounts-admin.png, accounts-dialog.png,
+ * accounts-clinician.png, server-clinician.png and unlock-countdown.png there.
  */
 #define G_LOG_DOMAIN "test-accounts-ui"
 
@@ -543,6 +544,8 @@ test_unlock_delay (Fixture       *f,
   chevet_unlock_page_refresh_delay (page);
   g_assert_cmpstr (delay_text (f), ==, "4 failed attempts. Try again in 28 seconds.");
   g_assert_false (unlock_sensitive (f));
+  if (g_getenv ("CHEVET_ACCOUNTS_PNG_DIR") != NULL)
+    display_save_png (GTK_WIDGET (f->window), g_getenv ("CHEVET_ACCOUNTS_PNG_DIR"), "unlock-countdown.png");
 
   /* Another name has its own count (names without a slot share one). */
   type_unlock (f, ADMIN, ADMIN_PASSPHRASE);
