@@ -807,6 +807,12 @@ chevet_server_settings_save (const ChevetServerSettings  *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
 
+  if (chevet_store_is_training (store))
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED,
+                   _("A training workspace has no server: it never syncs"));
+      return FALSE;
+    }
   if (!chevet_server_settings_validate (self, error))
     return FALSE;
   if (!chevet_store_exec (store, "BEGIN IMMEDIATE", error))
