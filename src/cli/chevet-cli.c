@@ -1730,7 +1730,7 @@ cmd_account_reset (int    argc,
   if (!parse_command_line (context, &argc, &argv))
     return EXIT_USAGE;
   if (argc != 2)
-    return usage_error (_("Which account? Give one NAME whose passphrase to reset"));
+    return usage_error (_("Which account? Give the NAME of the account whose passphrase is to be reset"));
   if (!check_account_given ())
     return EXIT_USAGE;
 
@@ -1754,7 +1754,7 @@ cmd_account_reset (int    argc,
     return fail (error);
 
   /* Translators: %s is an account name */
-  g_print (_("Reset the passphrase of the account “%s”.\n"), argv[1]);
+  g_print (_("The passphrase of the account “%s” was reset.\n"), argv[1]);
   return EXIT_SUCCESS;
 }
 
