@@ -1993,7 +1993,8 @@ cmd_audit_list (int    argc,
   store = open_workspace (NULL, &error);
   if (store == NULL)
     return fail (error);
-  if (!chevet_audit_foreach (store, (gint64) after, limit, print_entry, &data, &error))
+  if (!chevet_audit_check_administrator (store, &error) ||
+      !chevet_audit_foreach (store, (gint64) after, limit, print_entry, &data, &error))
     return fail (error);
   fflush (stdout);
   return EXIT_SUCCESS;

@@ -1044,6 +1044,19 @@ prepare_once (ChevetStore  *store,
   return stmt;
 }
 
+/* Reading, exporting and pruning the trail are for administrators (the audit view, the
+ * CLI); the sync engine sends it as whoever unlocked, through chevet_audit_foreach. */
+gboolean
+chevet_audit_check_administrator (ChevetStore  *store,
+                                  GError      **error)
+{
+  if (chevet_store_get_role (store) == CHEVET_ROLE_ADMINISTRATOR)
+    return TRUE;
+  g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED,
+               _("Only administrators can read, export or prune the audit trail"));
+  return FALSE;
+}
+
 gboolean
 chevet_audit_query (ChevetStore              *store,
                     const ChevetAuditFilter  *filter,
@@ -1061,6 +1074,8 @@ chevet_audit_query (ChevetStore              *store,
   g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
 
+  if (!chevet_audit_check_administrator (store, error))
+    return FALSE;
   if (!filter_where (filter, sql))
     return TRUE;
   /* Newest first by when it happened: failed unlocks are recorded at the next unlock with
@@ -1485,6 +1500,8 @@ chevet_audit_export_fhir (ChevetStore    *store,
   g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
   g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
 
+  if (!chevet_audit_check_administrator (store, error))
+    return FALSE;
   /* Reading the trail is itself recorded, first, so the export holds its own entry. */
   if (!chevet_audit_append (store, CHEVET_AUDIT_AUDIT_EXPORT, NULL, CHEVET_AUDIT_SUCCESS, NULL, error) ||
       !chevet_audit_foreach (store, 0, 0, export_one, &data, error))
@@ -1521,6 +1538,8 @@ chevet_audit_set_retention_days (ChevetStore  *store,
 
   g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
 
+  if (!chevet_audit_check_administrator (store, error))
+    return FALSE;
   if (days < 1 || days > 100 * 366)
     {
       g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_INVALID,
@@ -1554,6 +1573,8 @@ chevet_audit_prune (ChevetStore  *store,
   int rc;
 
   g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
+  if (!chevet_audit_check_administrator (store, error))
+    return FALSE;
 
   if (n_removed != NULL)
     *n_removed = 0;
