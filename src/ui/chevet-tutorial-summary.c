@@ -61,7 +61,9 @@ record_new (ChevetTutorialSummary *self)
 {
   Record *r = g_new0 (Record, 1);
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *when = g_date_time_format (now, "%x %H:%M");
+  /* Translators: date and time of printing on the training record, strftime format */
+  /* xgettext:no-c-format */
+  g_autofree char *when = g_date_time_format (now, _("%-d %B %Y, %H:%M"));
 
   r->title = g_strdup (self->title);
   r->fields[0][0] = g_strdup (_("Trainee"));
@@ -363,7 +365,10 @@ new_field_row (const char *label,
   GtkWidget *value_label = gtk_label_new (value);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), label);
+  /* Wrapped only past a good width: short values stay on one line. */
   gtk_label_set_wrap (GTK_LABEL (value_label), TRUE);
+  gtk_label_set_width_chars (GTK_LABEL (value_label), MIN (g_utf8_strlen (value, -1), 24));
+  gtk_label_set_max_width_chars (GTK_LABEL (value_label), 32);
   gtk_label_set_xalign (GTK_LABEL (value_label), 1);
   gtk_label_set_selectable (GTK_LABEL (value_label), TRUE);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), value_label);
@@ -447,7 +452,10 @@ chevet_tutorial_summary_new (GtkWindow         *parent,
   self->tutorial_id = g_strdup (chevet_tutorial_get_id (tutorial));
   self->title = g_strdup (chevet_tutorial_get_title (tutorial));
   self->account = g_strdup (account);
-  self->date = g_date_time_format (when, "%x");
+  /* Translators: the completion date of a tutorial, strftime format; keep the year
+   * in four digits */
+  /* xgettext:no-c-format */
+  self->date = g_date_time_format (when, _("%-d %B %Y"));
   self->score = chevet_training_dup_score_text (run);
   self->time = chevet_training_dup_minutes_text (chevet_tutorial_run_get_seconds (run));
   self->skipped = skipped == 0 ? g_strdup (_("None"))

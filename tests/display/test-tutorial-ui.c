@@ -384,7 +384,7 @@ test_clicks_reach_window (Fixture       *f,
   /* The callout is the only part that takes the pointer. */
   g_assert_true (gtk_widget_compute_bounds (chevet_tutorial_overlay_get_callout (CHEVET_TUTORIAL_OVERLAY (f->overlay)),
                                             GTK_WIDGET (f->window), &t));
-  picked = gtk_widget_pick (GTK_WIDGET (f->window), t.origin.x + 3, t.origin.y + 3, GTK_PICK_DEFAULT);
+  picked = gtk_widget_pick (GTK_WIDGET (f->window), t.origin.x + 8, t.origin.y + t.size.height / 2, GTK_PICK_DEFAULT);
   g_assert_true (picked == chevet_tutorial_overlay_get_callout (CHEVET_TUTORIAL_OVERLAY (f->overlay)) ||
                  gtk_widget_is_ancestor (picked, chevet_tutorial_overlay_get_callout (CHEVET_TUTORIAL_OVERLAY (f->overlay))));
 
@@ -774,6 +774,14 @@ main (int   argc,
   g_setenv ("LANGUAGE", "C", TRUE);
   g_test_init (&argc, &argv, NULL);
   adw_init ();
+  {
+    /* The application loads its style sheet itself (AdwApplication); here, by hand. */
+    g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+
+    gtk_css_provider_load_from_resource (provider, "/io/github/chevet/Chevet/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
 
   g_test_add ("/tutorial-ui/overlay/spotlight-follows-target", Fixture, NULL,
               fixture_setup, test_spotlight_follows_target, fixture_teardown);
