@@ -234,6 +234,19 @@ shows_text (GtkWidget  *widget,
   return FALSE;
 }
 
+/* Whether every revealer under @widget has finished its transition. */
+static gboolean
+revealer_done (GtkWidget *widget)
+{
+  if (GTK_IS_REVEALER (widget) &&
+      gtk_revealer_get_reveal_child (GTK_REVEALER (widget)) != gtk_revealer_get_child_revealed (GTK_REVEALER (widget)))
+    return FALSE;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (!revealer_done (c))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 callout_says (Fixture    *f,
               const char *text)
@@ -461,6 +474,9 @@ test_hint_and_question (Fixture       *f,
   g_assert_false (callout_says (f, "The box at the top of the window."));
   press (f, "tutorial.show-hint", NULL);
   g_assert_true (callout_says (f, "The box at the top of the window."));
+  g_assert_false (shows_text (callout, "Show Hint", FALSE));
+  WAIT_UNTIL (has_hole (f) && revealer_done (callout));
+  save_png (f, "tutorial-hint.png");
 
   /* A new step hides the hint again. */
   press (f, "tutorial.skip", NULL);
