@@ -419,7 +419,18 @@ update_hint (ChevetTutorialOverlay *self)
 {
   gboolean due = chevet_tutorial_run_get_hint_due (self->run);
 
-  gtk_revealer_set_reveal_child (GTK_REVEALER (self->hint_revealer), due);
+  /* A hint stops being due only when the step changes: the last step's hint goes at
+   * once then, without sliding away over the new step's text. */
+  if (!due)
+    {
+      guint duration = gtk_revealer_get_transition_duration (GTK_REVEALER (self->hint_revealer));
+
+      gtk_revealer_set_transition_duration (GTK_REVEALER (self->hint_revealer), 0);
+      gtk_revealer_set_reveal_child (GTK_REVEALER (self->hint_revealer), FALSE);
+      gtk_revealer_set_transition_duration (GTK_REVEALER (self->hint_revealer), duration);
+    }
+  else
+    gtk_revealer_set_reveal_child (GTK_REVEALER (self->hint_revealer), TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "tutorial.show-hint", due);
 }
 
