@@ -907,27 +907,17 @@ chevet_audit_report_describe (const ChevetAuditReport *report)
 
 /* ------------------------------------------------------------------ reading, export */
 
-gboolean
-chevet_audit_foreach (ChevetStore      *store,
-                      gint64            after_seq,
-                      guint64           limit,
-                      ChevetAuditFunc   func,
-                      gpointer          user_data,
-                      GError          **error)
+/* Hands each row (seq, time, account, action, patient, outcome, detail) of @stmt to
+ * @func, until the end, @func's FALSE or an SQL error. */
+static gboolean
+step_entries (ChevetStore      *store,
+              sqlite3_stmt     *stmt,
+              ChevetAuditFunc   func,
+              gpointer          user_data,
+              GError          **error)
 {
-  sqlite3_stmt *stmt;
   int rc;
 
-  g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
-  g_return_val_if_fail (func != NULL, FALSE);
-
-  stmt = chevet_store_prepare (store,
-                               "SELECT seq, time, account, action, patient, outcome, detail "
-                               "FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, after_seq);
-  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) MIN (limit, (guint64) G_MAXINT64) : -1);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       ChevetAuditEntry entry = {
@@ -941,18 +931,40 @@ chevet_audit_foreach (ChevetStore      *store,
       };
 
       if (!func (&entry, user_data, error))
-        {
-          sqlite3_reset (stmt);
-          return FALSE;
-        }
+        return FALSE;
     }
-  sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
       chevet_store_set_sql_error (store, error);
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+chevet_audit_foreach (ChevetStore      *store,
+                      gint64            after_seq,
+                      guint64           limit,
+                      ChevetAuditFunc   func,
+                      gpointer          user_data,
+                      GError          **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  stmt = chevet_store_prepare (store,
+                               "SELECT seq, time, account, action, patient, outcome, detail "
+                               "FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, after_seq);
+  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) MIN (limit, (guint64) G_MAXINT64) : -1);
+  ok = step_entries (store, stmt, func, user_data, error);
+  sqlite3_reset (stmt);
+  return ok;
 }
 
 /* ------------------------------------------------------------------ the audit view */
@@ -1069,7 +1081,8 @@ chevet_audit_query (ChevetStore              *store,
   g_autoptr(GString) sql = g_string_new ("SELECT seq, time, account, action, patient, outcome, detail "
                                          "FROM audit");
   sqlite3_stmt *stmt;
-  int rc, n;
+  gboolean ok;
+  int n;
 
   g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
@@ -1088,28 +1101,9 @@ chevet_audit_query (ChevetStore              *store,
   n = filter_bind (filter, stmt);
   sqlite3_bind_int64 (stmt, n, limit > 0 ? (gint64) MIN (limit, (guint64) G_MAXINT64) : -1);
   sqlite3_bind_int64 (stmt, n + 1, (gint64) MIN (offset, (guint64) G_MAXINT64));
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      ChevetAuditEntry entry = {
-        sqlite3_column_int64 (stmt, 0),
-        (const char *) sqlite3_column_text (stmt, 1),
-        (const char *) sqlite3_column_text (stmt, 2),
-        (const char *) sqlite3_column_text (stmt, 3),
-        (const char *) sqlite3_column_text (stmt, 4),
-        (const char *) sqlite3_column_text (stmt, 5),
-        (const char *) sqlite3_column_text (stmt, 6),
-      };
-
-      if (!func (&entry, user_data, error))
-        {
-          sqlite3_finalize (stmt);
-          return FALSE;
-        }
-    }
-  if (rc != SQLITE_DONE)
-    chevet_store_set_sql_error (store, error);
+  ok = step_entries (store, stmt, func, user_data, error);
   sqlite3_finalize (stmt);
-  return rc == SQLITE_DONE;
+  return ok;
 }
 
 gint64
