@@ -742,6 +742,61 @@ test_action_words (void)
   g_assert_cmpstr (chevet_audit_outcome_describe ("denied"), ==, "Denied");
 }
 
+static gboolean
+count_entry (const ChevetAuditEntry *entry,
+             gpointer                user_data,
+             GError                **error)
+{
+  (*(guint *) user_data)++;
+  return TRUE;
+}
+
+/* Only administrators read, export or prune the trail; anyone may verify it. */
+static void
+test_administrators_only (void)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(ChevetStore) admin = test_store_new (&path);
+  g_autoptr(ChevetStore) clinician = NULL;
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GError) error = NULL;
+  ChevetAuditReport report;
+  guint n = 0;
+
+  g_assert_true (chevet_store_add_account (admin, "nurse.sall", CHEVET_ROLE_CLINICIAN,
+                                           "quiet lagoon evening", &error));
+  g_assert_no_error (error);
+  clinician = chevet_store_open (path, "nurse.sall", "quiet lagoon evening", &error);
+  g_assert_no_error (error);
+
+  g_assert_false (chevet_audit_query (clinician, NULL, 0, 10, count_entry, &n, &error));
+  g_assert_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED);
+  g_clear_error (&error);
+  g_assert_false (chevet_audit_export_fhir (clinician, out, NULL, NULL, &error));
+  g_assert_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED);
+  g_clear_error (&error);
+  g_assert_false (chevet_audit_prune (clinician, NULL, NULL, &error));
+  g_assert_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED);
+  g_clear_error (&error);
+  g_assert_false (chevet_audit_set_retention_days (clinician, 30, &error));
+  g_assert_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED);
+  g_clear_error (&error);
+  g_assert_cmpuint (n, ==, 0);
+  g_assert_cmpuint (chevet_audit_get_retention_days (admin), ==, CHEVET_AUDIT_DEFAULT_RETENTION_DAYS);
+
+  g_assert_true (chevet_audit_verify (clinician, &report, &error));
+  g_assert_cmpint (report.problem, ==, CHEVET_AUDIT_INTACT);
+  g_assert_true (chevet_audit_query (admin, NULL, 0, 10, count_entry, &n, &error));
+  g_assert_cmpuint (n, >, 0);
+
+  g_clear_object (&clinician);
+  g_clear_object (&admin);
+  {
+    g_autofree char *dir = g_path_get_dirname (path);
+    test_rm_rf (dir);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -766,6 +821,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/audit/query/filters-pages-and-counts", test_query_filters);
   g_test_add_func ("/audit/query/indexes-by-migration-leave-verify-alone", test_query_indexes_migration);
   g_test_add_func ("/audit/query/actions-in-words", test_action_words);
+  g_test_add_func ("/audit/administrators-only", test_administrators_only);
 
   return g_test_run ();
 }

@@ -30,6 +30,7 @@
 #include "chevet-patient.h"
 #include "chevet-server-settings.h"
 #include "chevet-store.h"
+#include "chevet-training.h"
 #include "chevet-sync.h"
 
 /* Exit statuses: 1 when the work failed, 2 when the command line was wrong, 3-7 sync
@@ -269,8 +270,9 @@ cmd_init (int    argc,
     { "name", 'n', 0, G_OPTION_ARG_STRING, &name,
       N_("The workspace’s name, as people see it (default: “Clinic”)"), N_("NAME") },
     { "training", 0, 0, G_OPTION_ARG_NONE, &training,
-      N_("Make a training workspace, the only kind trainee accounts open (for good: a "
-         "workspace stays clinical or training)"), NULL },
+      N_("Make a training workspace with the training clinic in it (synthetic patients, "
+         "always the same, dated from today): the only kind trainee accounts open, sealed "
+         "from any server (for good: a workspace stays clinical or training)"), NULL },
     { NULL }
   };
 
@@ -301,9 +303,14 @@ cmd_init (int    argc,
   if (passphrase == NULL)
     return fail (error);
 
-  if (training)
-    store = chevet_store_create_training (path, name != NULL ? name : _("Training"), opt_account,
-                                          passphrase, &error);
+  if (training && name == NULL)
+    store = chevet_training_create (path, opt_account, passphrase, NULL, &error);
+  else if (training)
+    {
+      store = chevet_store_create_training (path, name, opt_account, passphrase, &error);
+      if (store != NULL && !chevet_training_populate (store, NULL, NULL, &error))
+        g_clear_object (&store);
+    }
   else
     store = chevet_store_create (path, name != NULL ? name : _("Clinic"), opt_account, passphrase,
                                  &error);
@@ -1305,6 +1312,7 @@ sync_exit_status (const GError *error)
       return EXIT_SYNC_DATA;
     case CHEVET_SYNC_ERROR_NOT_CONFIGURED:
     case CHEVET_SYNC_ERROR_SETTINGS:
+    case CHEVET_SYNC_ERROR_TRAINING:
     case CHEVET_SYNC_ERROR_FAILED:
     default:
       return EXIT_FAILURE;
@@ -1722,7 +1730,7 @@ cmd_account_reset (int    argc,
   if (!parse_command_line (context, &argc, &argv))
     return EXIT_USAGE;
   if (argc != 2)
-    return usage_error (_("Which account? Give one NAME whose passphrase to reset"));
+    return usage_error (_("Which account? Give the NAME of the account whose passphrase is to be reset"));
   if (!check_account_given ())
     return EXIT_USAGE;
 
@@ -1746,7 +1754,7 @@ cmd_account_reset (int    argc,
     return fail (error);
 
   /* Translators: %s is an account name */
-  g_print (_("Reset the passphrase of the account “%s”.\n"), argv[1]);
+  g_print (_("The passphrase of the account “%s” was reset.\n"), argv[1]);
   return EXIT_SUCCESS;
 }
 
@@ -1985,7 +1993,8 @@ cmd_audit_list (int    argc,
   store = open_workspace (NULL, &error);
   if (store == NULL)
     return fail (error);
-  if (!chevet_audit_foreach (store, (gint64) after, limit, print_entry, &data, &error))
+  if (!chevet_audit_check_administrator (store, &error) ||
+      !chevet_audit_foreach (store, (gint64) after, limit, print_entry, &data, &error))
     return fail (error);
   fflush (stdout);
   return EXIT_SUCCESS;
@@ -2120,6 +2129,53 @@ cmd_audit (int    argc,
                    FALSE, argc, argv);
 }
 
+/* training */
+
+static int
+cmd_training_reset (int    argc,
+                    char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  context = command_context_new (NULL,
+                                 _("Put the training workspace back in its initial state, dated "
+                                   "from today: every note and vital sign written in it and the "
+                                   "recent patients go; accounts, trainees’ progress and the audit "
+                                   "trail stay. Administrators only."));
+  g_option_context_add_main_entries (context, workspace_entries, GETTEXT_PACKAGE);
+  if (!parse_command_line (context, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc > 1)
+    return usage_error (_("training reset takes no arguments"));
+  if (!check_account_given ())
+    return EXIT_USAGE;
+
+  store = open_workspace (NULL, &error);
+  if (store == NULL)
+    return fail (error);
+  if (!chevet_training_reset (store, NULL, &error))
+    return fail (error);
+  g_print (_("The training workspace is back in its initial state.\n"));
+  return EXIT_SUCCESS;
+}
+
+static const CliCommand training_commands[] = {
+  { "reset", N_("Put the training clinic back in its initial state"), cmd_training_reset },
+  { NULL }
+};
+
+static int
+cmd_training (int    argc,
+              char **argv)
+{
+  return dispatch (training_commands,
+                   _("The training workspace (made with “init --training”): synthetic patients "
+                     "for the guided tutorials, sealed from any server."),
+                   FALSE, argc, argv);
+}
+
 static const CliCommand commands[] = {
   { "init", N_("Create an encrypted workspace"), cmd_init },
   { "import", N_("Import FHIR R4 Bundles, resources or NDJSON files"), cmd_import },
@@ -2134,6 +2190,7 @@ static const CliCommand commands[] = {
   { "vitals", N_("Record vital signs in a chart"), cmd_vitals },
   { "sync", N_("Sync the workspace with its FHIR server and send the outbox"), cmd_sync },
   { "audit", N_("Verify, list, export or prune the audit trail"), cmd_audit },
+  { "training", N_("Reset the training workspace"), cmd_training },
   { NULL }
 };
 

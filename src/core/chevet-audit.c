@@ -907,27 +907,17 @@ chevet_audit_report_describe (const ChevetAuditReport *report)
 
 /* ------------------------------------------------------------------ reading, export */
 
-gboolean
-chevet_audit_foreach (ChevetStore      *store,
-                      gint64            after_seq,
-                      guint64           limit,
-                      ChevetAuditFunc   func,
-                      gpointer          user_data,
-                      GError          **error)
+/* Hands each row (seq, time, account, action, patient, outcome, detail) of @stmt to
+ * @func, until the end, @func's FALSE or an SQL error. */
+static gboolean
+step_entries (ChevetStore      *store,
+              sqlite3_stmt     *stmt,
+              ChevetAuditFunc   func,
+              gpointer          user_data,
+              GError          **error)
 {
-  sqlite3_stmt *stmt;
   int rc;
 
-  g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
-  g_return_val_if_fail (func != NULL, FALSE);
-
-  stmt = chevet_store_prepare (store,
-                               "SELECT seq, time, account, action, patient, outcome, detail "
-                               "FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, after_seq);
-  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) MIN (limit, (guint64) G_MAXINT64) : -1);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       ChevetAuditEntry entry = {
@@ -941,18 +931,40 @@ chevet_audit_foreach (ChevetStore      *store,
       };
 
       if (!func (&entry, user_data, error))
-        {
-          sqlite3_reset (stmt);
-          return FALSE;
-        }
+        return FALSE;
     }
-  sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
       chevet_store_set_sql_error (store, error);
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+chevet_audit_foreach (ChevetStore      *store,
+                      gint64            after_seq,
+                      guint64           limit,
+                      ChevetAuditFunc   func,
+                      gpointer          user_data,
+                      GError          **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  stmt = chevet_store_prepare (store,
+                               "SELECT seq, time, account, action, patient, outcome, detail "
+                               "FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, after_seq);
+  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) MIN (limit, (guint64) G_MAXINT64) : -1);
+  ok = step_entries (store, stmt, func, user_data, error);
+  sqlite3_reset (stmt);
+  return ok;
 }
 
 /* ------------------------------------------------------------------ the audit view */
@@ -1044,6 +1056,19 @@ prepare_once (ChevetStore  *store,
   return stmt;
 }
 
+/* Reading, exporting and pruning the trail are for administrators (the audit view, the
+ * CLI); the sync engine sends it as whoever unlocked, through chevet_audit_foreach. */
+gboolean
+chevet_audit_check_administrator (ChevetStore  *store,
+                                  GError      **error)
+{
+  if (chevet_store_get_role (store) == CHEVET_ROLE_ADMINISTRATOR)
+    return TRUE;
+  g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED,
+               _("Only administrators can read, export or prune the audit trail"));
+  return FALSE;
+}
+
 gboolean
 chevet_audit_query (ChevetStore              *store,
                     const ChevetAuditFilter  *filter,
@@ -1056,11 +1081,14 @@ chevet_audit_query (ChevetStore              *store,
   g_autoptr(GString) sql = g_string_new ("SELECT seq, time, account, action, patient, outcome, detail "
                                          "FROM audit");
   sqlite3_stmt *stmt;
-  int rc, n;
+  gboolean ok;
+  int n;
 
   g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
 
+  if (!chevet_audit_check_administrator (store, error))
+    return FALSE;
   if (!filter_where (filter, sql))
     return TRUE;
   /* Newest first by when it happened: failed unlocks are recorded at the next unlock with
@@ -1073,28 +1101,9 @@ chevet_audit_query (ChevetStore              *store,
   n = filter_bind (filter, stmt);
   sqlite3_bind_int64 (stmt, n, limit > 0 ? (gint64) MIN (limit, (guint64) G_MAXINT64) : -1);
   sqlite3_bind_int64 (stmt, n + 1, (gint64) MIN (offset, (guint64) G_MAXINT64));
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      ChevetAuditEntry entry = {
-        sqlite3_column_int64 (stmt, 0),
-        (const char *) sqlite3_column_text (stmt, 1),
-        (const char *) sqlite3_column_text (stmt, 2),
-        (const char *) sqlite3_column_text (stmt, 3),
-        (const char *) sqlite3_column_text (stmt, 4),
-        (const char *) sqlite3_column_text (stmt, 5),
-        (const char *) sqlite3_column_text (stmt, 6),
-      };
-
-      if (!func (&entry, user_data, error))
-        {
-          sqlite3_finalize (stmt);
-          return FALSE;
-        }
-    }
-  if (rc != SQLITE_DONE)
-    chevet_store_set_sql_error (store, error);
+  ok = step_entries (store, stmt, func, user_data, error);
   sqlite3_finalize (stmt);
-  return rc == SQLITE_DONE;
+  return ok;
 }
 
 gint64
@@ -1485,6 +1494,8 @@ chevet_audit_export_fhir (ChevetStore    *store,
   g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
   g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
 
+  if (!chevet_audit_check_administrator (store, error))
+    return FALSE;
   /* Reading the trail is itself recorded, first, so the export holds its own entry. */
   if (!chevet_audit_append (store, CHEVET_AUDIT_AUDIT_EXPORT, NULL, CHEVET_AUDIT_SUCCESS, NULL, error) ||
       !chevet_audit_foreach (store, 0, 0, export_one, &data, error))
@@ -1521,6 +1532,8 @@ chevet_audit_set_retention_days (ChevetStore  *store,
 
   g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
 
+  if (!chevet_audit_check_administrator (store, error))
+    return FALSE;
   if (days < 1 || days > 100 * 366)
     {
       g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_INVALID,
@@ -1554,6 +1567,8 @@ chevet_audit_prune (ChevetStore  *store,
   int rc;
 
   g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
+  if (!chevet_audit_check_administrator (store, error))
+    return FALSE;
 
   if (n_removed != NULL)
     *n_removed = 0;

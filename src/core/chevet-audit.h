@@ -168,6 +168,12 @@ gboolean    chevet_audit_note_failed_unlock (const char         *workspace_path,
 gboolean    chevet_audit_unlocked           (ChevetStore        *store,
                                              GError            **error);
 
+/* NOT_ALLOWED (CHEVET_STORE_ERROR) unless the store's account is an administrator: query,
+ * export, set_retention and prune call it; verify and foreach do not (anyone may check
+ * the chain; the sync engine sends the trail as whoever unlocked). */
+gboolean    chevet_audit_check_administrator (ChevetStore       *store,
+                                              GError           **error);
+
 /* Reads the whole chain and reports the first bad entry. FALSE only when it could not be
  * read (@error set); a broken chain is TRUE with @report->problem set. */
 gboolean    chevet_audit_verify             (ChevetStore        *store,

@@ -256,3 +256,44 @@ chevet_fhir_confidentiality_is_restricted (const char *code)
 {
   return g_strcmp0 (code, "R") == 0 || g_strcmp0 (code, "V") == 0;
 }
+
+static gboolean
+codings_hold_training_tag (JsonObject *meta,
+                           const char *member)
+{
+  JsonNode *node = json_object_get_member (meta, member);
+  JsonArray *codings;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return FALSE;
+  codings = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (codings); i++)
+    {
+      JsonNode *c = json_array_get_element (codings, i);
+      JsonObject *o;
+
+      if (!JSON_NODE_HOLDS_OBJECT (c))
+        continue;
+      o = json_node_get_object (c);
+      if (g_strcmp0 (json_object_get_string_member_with_default (o, "system", NULL),
+                     CHEVET_FHIR_TRAINING_TAG_SYSTEM) == 0 &&
+          g_strcmp0 (json_object_get_string_member_with_default (o, "code", NULL),
+                     CHEVET_FHIR_TRAINING_TAG_CODE) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+chevet_fhir_is_training_data (JsonObject *resource)
+{
+  JsonNode *meta;
+
+  if (resource == NULL)
+    return FALSE;
+  meta = json_object_get_member (resource, "meta");
+  if (meta == NULL || !JSON_NODE_HOLDS_OBJECT (meta))
+    return FALSE;
+  return codings_hold_training_tag (json_node_get_object (meta), "tag") ||
+         codings_hold_training_tag (json_node_get_object (meta), "security");
+}

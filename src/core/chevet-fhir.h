@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -34,5 +35,12 @@ int       chevet_fhir_confidentiality_rank (const char *system,
                                             const char *code);
 /* TRUE for R and V: the chart is opened only with a reason (break-the-glass). */
 gboolean  chevet_fhir_confidentiality_is_restricted (const char *code);
+
+/* The tag the training workspace's data carry: HL7 v3 ActReason HTEST, "test health
+ * data". */
+#define CHEVET_FHIR_TRAINING_TAG_SYSTEM "http://terminology.hl7.org/CodeSystem/v3-ActReason"
+#define CHEVET_FHIR_TRAINING_TAG_CODE   "HTEST"
+/* TRUE when @resource's meta.tag (or meta.security) holds that code. */
+gboolean     chevet_fhir_is_training_data          (JsonObject  *resource);
 
 G_END_DECLS

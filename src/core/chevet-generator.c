@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chevet-fhir.h"
 #include "chevet-generator.h"
 
 /* Resource types we write, in a fixed order so counting needs no hashing per line. */
@@ -41,6 +42,7 @@ struct _ChevetGenerator
   int         ref;            /* reference date, GDate julian day */
   char       *ref_iso;        /* YYYY-MM-DD */
   gboolean    patients_only;
+  gboolean    training;
   char       *prac_display[6];
   guint       counts[N_RT];
   GHashTable *counts_table;
@@ -516,6 +518,10 @@ begin_resource (ChevetGenerator *self,
   g_string_append_printf (b, "{\"resourceType\":\"%s\",\"id\":\"%s\","
                           "\"meta\":{\"versionId\":\"1\",\"lastUpdated\":\"%sT08:00:00Z\"",
                           rt_names[type], id, self->ref_iso);
+  if (self->training)
+    g_string_append (b, ",\"tag\":[{\"system\":\"" CHEVET_FHIR_TRAINING_TAG_SYSTEM "\","
+                        "\"code\":\"" CHEVET_FHIR_TRAINING_TAG_CODE "\","
+                        "\"display\":\"test health data\"}]");
 }
 
 /* Closes meta (callers may add to it first) and nothing else. */
@@ -1639,6 +1645,15 @@ chevet_generator_new (guint64     seed,
   self->ref_iso = g_strdup_printf ("%04u-%02u-%02u", g_date_get_year (&d),
                                    (guint) g_date_get_month (&d), g_date_get_day (&d));
   return self;
+}
+
+void
+chevet_generator_set_training (ChevetGenerator *self,
+                               gboolean         training)
+{
+  g_return_if_fail (CHEVET_IS_GENERATOR (self));
+
+  self->training = training;
 }
 
 void

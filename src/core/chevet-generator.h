@@ -27,6 +27,11 @@ ChevetGenerator *chevet_generator_new          (guint64       seed,
 void             chevet_generator_set_patients_only (ChevetGenerator *self,
                                                      gboolean         patients_only);
 
+/* The training clinic: every resource carries the HTEST tag (chevet-fhir.h), which a
+ * clinical workspace refuses to import. */
+void             chevet_generator_set_training (ChevetGenerator *self,
+                                                gboolean         training);
+
 /* Writes the clinic (Organization, Practitioners) then, patient after patient, each
  * Patient followed by its chart resources, one resource per line. Memory stays flat. */
 gboolean         chevet_generator_write_ndjson (ChevetGenerator         *self,

@@ -28,6 +28,7 @@ typedef struct
   JsonParser        *parser;
   ChevetImportStats  stats;
   const char        *origin;
+  gboolean           refuse_training;  /* a clinical workspace importing files */
 } Importer;
 
 /* ------------------------------------------------------------------ raw JSON spans */
@@ -490,6 +491,22 @@ check_resource (JsonNode     *node,
   return TRUE;
 }
 
+/* The training workspace's data carry the HL7 "HTEST" tag (test health data): they are
+ * refused in a clinical workspace, so nothing of training reaches a real chart. */
+static gboolean
+refuse_training_data (Importer    *imp,
+                      JsonNode    *node,
+                      const char  *where,
+                      GError     **error)
+{
+  if (!imp->refuse_training || !chevet_fhir_is_training_data (json_node_get_object (node)))
+    return TRUE;
+  g_set_error (error, CHEVET_IMPORT_ERROR, CHEVET_IMPORT_ERROR_TRAINING,
+               _("%s: this is training data (tagged HTEST), which a clinical workspace refuses"),
+               where);
+  return FALSE;
+}
+
 /* ------------------------------------------------------------------ writing */
 
 static gboolean
@@ -807,7 +824,8 @@ import_bundle (Importer    *imp,
           else if (g_strcmp0 (method, "PUT") == 0 && url != NULL)
             chevet_fhir_parse_reference (url, &utype, &post_id);
         }
-      if (!check_resource (r, entry_where, post_id, &type_, &id, &version, &updated, error))
+      if (!check_resource (r, entry_where, post_id, &type_, &id, &version, &updated, error) ||
+          !refuse_training_data (imp, r, entry_where, error))
         return FALSE;
       if (g_str_equal (type_, "Bundle"))
         {
@@ -851,7 +869,8 @@ import_node (Importer    *imp,
                      "Bundle") == 0)
         return import_bundle (imp, json_node_get_object (node), text, len, where, error);
     }
-  if (!check_resource (node, where, NULL, &type, &id, &version, &updated, error))
+  if (!check_resource (node, where, NULL, &type, &id, &version, &updated, error) ||
+      !refuse_training_data (imp, node, where, error))
     return FALSE;
   imp->stats.read++;
   return upsert_resource (imp, node, type, id, version, updated, text, len, NULL, where, error);
@@ -1180,6 +1199,7 @@ chevet_store_import_file (ChevetStore           *store,
     in = g_buffered_input_stream_new_sized (G_INPUT_STREAM (raw), 64 * 1024);
 
   importer_init (&imp, store, name);
+  imp.refuse_training = !chevet_store_is_training (store);
   src.stream = in;
   src.ndjson = sniff_ndjson (G_BUFFERED_INPUT_STREAM (in), name, cancellable);
   src.progress = progress;
@@ -1216,6 +1236,7 @@ chevet_store_import_data (ChevetStore        *store,
   mem = g_memory_input_stream_new_from_data (data, length < 0 ? (gssize) strlen (data) : length, NULL);
   in = g_buffered_input_stream_new_sized (mem, 64 * 1024);
   importer_init (&imp, store, origin);
+  imp.refuse_training = !chevet_store_is_training (store);
   src.stream = in;
   src.ndjson = sniff_ndjson (G_BUFFERED_INPUT_STREAM (in), origin, NULL);
   ok = run_in_transaction (&imp, import_source, &src, error);

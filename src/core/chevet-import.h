@@ -19,6 +19,7 @@ typedef enum
   CHEVET_IMPORT_ERROR_UNKNOWN_TYPE,   /* not a FHIR R4 resource type */
   CHEVET_IMPORT_ERROR_TOO_LARGE,      /* a line, resource or string over the limits */
   CHEVET_IMPORT_ERROR_UNSUPPORTED,    /* a Bundle type or request we cannot apply */
+  CHEVET_IMPORT_ERROR_TRAINING,       /* training data (HTEST) offered to a clinical workspace */
 } ChevetImportError;
 
 /* Limits on input, so no file can exhaust memory. */

@@ -809,6 +809,12 @@ chevet_server_settings_save (const ChevetServerSettings  *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (CHEVET_IS_STORE (store), FALSE);
 
+  if (chevet_store_is_training (store))
+    {
+      g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED,
+                   _("A training workspace has no server: it never syncs"));
+      return FALSE;
+    }
   /* The server decides where patient data go and with which credentials: administrators
    * only, asked of the database now. The refusal is recorded. */
   if (!chevet_store_is_administrator_now (store, &local_error))

@@ -1129,14 +1129,14 @@ set_too_soon_error (GError **error,
   attempts = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u failed attempt", "%u failed attempts",
                                            failures), failures);
   if (seconds <= 90)
-    /* Translators: %s is "5 failed attempts" */
     g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_TOO_SOON,
+                 /* Translators: %s is "5 failed attempts" */
                  g_dngettext (GETTEXT_PACKAGE, "%s: try again in %lld second",
                               "%s: try again in %lld seconds", (gulong) seconds),
                  attempts, (long long) seconds);
   else
-    /* Translators: %s is "5 failed attempts" */
     g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_TOO_SOON,
+                 /* Translators: %s is "5 failed attempts" */
                  g_dngettext (GETTEXT_PACKAGE, "%s: try again in %lld minute",
                               "%s: try again in %lld minutes", (gulong) (seconds + 59) / 60),
                  attempts, (long long) (seconds + 59) / 60);

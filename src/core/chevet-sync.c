@@ -2958,6 +2958,14 @@ sync_run_in_context (ChevetSync   *self,
         goto out;
     }
   run.store = self->store;
+  /* Sealed: the training workspace never talks to a server, never sends its outbox nor
+   * its audit trail. Refused before any connection. */
+  if (chevet_store_is_training (run.store))
+    {
+      g_set_error (error, CHEVET_SYNC_ERROR, CHEVET_SYNC_ERROR_TRAINING,
+                   _("This is a training workspace: it never syncs with a server, and what is written in it stays in it"));
+      goto out;
+    }
   /* what exists before the run is what it sends */
   audit_until = audit_last_seq (&run);
 

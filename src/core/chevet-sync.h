@@ -39,6 +39,7 @@ typedef enum
   CHEVET_SYNC_ERROR_INVALID_DATA,    /* unusable answer; says where (URL path, entry) */
   CHEVET_SYNC_ERROR_NOT_SUPPORTED,   /* not a FHIR R4 server, or no search on Patient */
   CHEVET_SYNC_ERROR_FAILED,          /* the local store failed */
+  CHEVET_SYNC_ERROR_TRAINING,        /* a training workspace: sealed, it never syncs */
 } ChevetSyncError;
 
 typedef enum

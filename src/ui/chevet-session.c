@@ -2059,7 +2059,7 @@ check_administrator (ChevetStore  *store,
 {
   if (chevet_store_get_role (store) == CHEVET_ROLE_ADMINISTRATOR)
     return TRUE;
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+  g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED,
                _("Only administrators can read the audit trail"));
   return FALSE;
 }

@@ -457,6 +457,9 @@ show_sync_error (ChevetWindow *self,
       text = g_strdup_printf (_("%s. Contact your IT support."), error->message);
       show_toast (self, text);
       break;
+    case CHEVET_SYNC_ERROR_TRAINING:
+      show_toast (self, error->message);
+      break;
     case CHEVET_SYNC_ERROR_FAILED:
     default:
       text = g_strdup_printf (_("Sync failed: %s"), error->message);

@@ -539,6 +539,49 @@ test_audit_retention (Fixture       *f,
   g_assert_false (audit_action_enabled (audit, "audit.save-retention"));
 }
 
+static void
+on_query_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GError **error = user_data;
+  ChevetAuditPage *page = chevet_session_query_audit_finish (CHEVET_SESSION (source), result, error);
+
+  g_assert_null (page);
+}
+
+/* A clinician neither sees the audit view nor can read the trail through the session. */
+static void
+test_audit_clinician (Fixture       *f,
+                      gconstpointer  data)
+{
+  ChevetUnlockPage *page = display_template_child (f->window, CHEVET_TYPE_WINDOW, "unlock_page");
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(ChevetStore) store = chevet_store_open (f->path, ACCOUNT, PASSPHRASE, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (chevet_store_add_account (store, NURSE, CHEVET_ROLE_CLINICIAN,
+                                             "quiet lagoon evening", &error));
+    g_assert_no_error (error);
+  }
+  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), NURSE);
+  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"),
+                         "quiet lagoon evening");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "unlock.unlock", NULL));
+  WAIT_UNTIL (chevet_session_get_unlocked (f->session));
+  g_assert_cmpint (chevet_session_get_role (f->session), ==, CHEVET_ROLE_CLINICIAN);
+
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-audit", NULL) &&
+                  chevet_window_get_audit_window (f->window) != NULL);
+  g_assert_null (chevet_window_get_audit_window (f->window));
+
+  chevet_session_query_audit_async (f->session, NULL, NULL, 0, 10, NULL, on_query_done, &error);
+  WAIT_UNTIL (error != NULL);
+  g_assert_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -554,6 +597,8 @@ main (int argc, char *argv[])
               test_audit_view, fixture_teardown);
   g_test_add ("/audit-view/retention-saved-in-months", Fixture, NULL, fixture_setup,
               test_audit_retention, fixture_teardown);
+  g_test_add ("/audit-view/clinician-sees-no-trail", Fixture, NULL, fixture_setup,
+              test_audit_clinician, fixture_teardown);
   status = g_test_run ();
   g_free (clinic_ndjson);
   return status;
