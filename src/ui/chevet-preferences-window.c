@@ -48,6 +48,7 @@ struct _ChevetPreferencesWindow
   GtkAdjustment        *recent_adjustment;
 
   AdwPreferencesPage   *server_page;
+  AdwPreferencesGroup  *training_group;
   AdwPreferencesGroup  *locked_group;
   AdwPreferencesGroup  *connection_group;
   AdwPreferencesGroup  *auth_group;
@@ -260,6 +261,8 @@ static void
 set_server_sensitive (ChevetPreferencesWindow *self)
 {
   gboolean unlocked = self->session != NULL && chevet_session_get_unlocked (self->session);
+  /* Known from the first unlock on: a training workspace has no server to set. */
+  gboolean training = self->session != NULL && chevet_session_get_training (self->session);
   GtkWidget *groups[] = {
     GTK_WIDGET (self->connection_group), GTK_WIDGET (self->auth_group),
     GTK_WIDGET (self->scope_group), GTK_WIDGET (self->buttons_group),
@@ -267,13 +270,14 @@ set_server_sensitive (ChevetPreferencesWindow *self)
 
   for (guint i = 0; i < G_N_ELEMENTS (groups); i++)
     {
-      gtk_widget_set_visible (groups[i], unlocked);
+      gtk_widget_set_visible (groups[i], unlocked && !training);
       gtk_widget_set_sensitive (groups[i], !self->server_busy);
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->locked_group), !unlocked);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.save", unlocked && !self->server_busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->locked_group), !unlocked && !training);
+  gtk_widget_set_visible (GTK_WIDGET (self->training_group), training);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.save", unlocked && !training && !self->server_busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.test-connection",
-                                 unlocked && !self->server_busy && self->test_cancellable == NULL);
+                                 unlocked && !training && !self->server_busy && self->test_cancellable == NULL);
 }
 
 /* Shows @settings (NULL: nothing saved yet); secrets only as "Set". */
@@ -366,7 +370,8 @@ static void
 load_server (ChevetPreferencesWindow *self)
 {
   wipe_server (self);
-  if (self->session == NULL || !chevet_session_get_unlocked (self->session))
+  if (self->session == NULL || !chevet_session_get_unlocked (self->session) ||
+      chevet_session_get_training (self->session))
     {
       set_server_sensitive (self);
       return;
@@ -799,6 +804,7 @@ chevet_preferences_window_class_init (ChevetPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, auto_lock_adjustment);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, recent_adjustment);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, server_page);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, training_group);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, locked_group);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, connection_group);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, auth_group);
