@@ -786,6 +786,40 @@ find_tutorial (ChevetWindow *self,
   return NULL;
 }
 
+/* Resumed past the step that opens the training patient's chart: the chart is opened
+ * again (the list's own path, so recorded), at the last section a step asked for, so
+ * the steps that point into it find their target. */
+static void
+resume_chart (ChevetWindow   *self,
+              ChevetTutorial *tutorial,
+              guint           position)
+{
+  const char *section = NULL;
+  gboolean opened = FALSE;
+
+  for (guint i = 0; i < position; i++)
+    {
+      ChevetTutorialStep *step = chevet_tutorial_get_step (tutorial, i);
+
+      for (guint c = 0; c < chevet_tutorial_step_get_n_conditions (step); c++)
+        {
+          ChevetTutorialEvent event;
+          const char *value;
+
+          chevet_tutorial_step_get_condition (step, c, &event, &value, NULL);
+          if (event == CHEVET_TUTORIAL_EVENT_PATIENT)
+            opened = TRUE;
+          else if (event == CHEVET_TUTORIAL_EVENT_SECTION && !g_str_equal (value, "list") &&
+                   !g_str_has_prefix (value, "trend:"))
+            section = value;
+        }
+    }
+  if (!opened)
+    return;
+  chevet_chart_view_set_section (self->chart_view, section != NULL ? section : "summary");
+  open_chart (self, chevet_tutorial_get_patient_id (tutorial));
+}
+
 static void
 begin_tutorial (ChevetWindow   *self,
                 ChevetTutorial *tutorial,
@@ -809,6 +843,8 @@ begin_tutorial (ChevetWindow   *self,
     }
   g_debug ("tutorial %s started at step %u", chevet_tutorial_get_id (tutorial),
            chevet_tutorial_run_get_position (run));
+  if (chart != NULL)
+    resume_chart (self, tutorial, chevet_tutorial_run_get_position (run));
   self->tutorial_overlay = chevet_tutorial_overlay_new (run, NULL);
   self->tutorial_account = g_strdup (chevet_session_get_account (self->session));
   g_signal_connect_object (self->tutorial_overlay, "progress-changed",
