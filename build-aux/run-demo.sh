@@ -5,6 +5,10 @@
 # The demo clinic is made once (2,000 synthetic patients, seed 2026, dates relative to
 # today) in $XDG_DATA_HOME/chevet/demo with two accounts:
 #   amara / mango tree at noon (administrator)   kofi / river clinic lantern (clinician)
+# and the training workspace (the training clinic, for the guided tutorials) in
+# $XDG_DATA_HOME/chevet/training with amara (administrator, the trainer) and the trainee
+#   lea / paper boats drifting
+# `run-demo.sh --training` opens the training workspace; other arguments go to chevet.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -31,7 +35,25 @@ if [ ! -f "$ws/keyslots.json" ]; then
     --new-passphrase-file "$tmp/kofi" >/dev/null
 fi
 
+training="${XDG_DATA_HOME:-$HOME/.local/share}/chevet/training"
+if [ ! -f "$training/keyslots.json" ]; then
+  ttmp=$(mktemp -d)
+  trap 'rm -rf "${tmp:-}" "$ttmp"' EXIT
+  printf 'mango tree at noon\n' >"$ttmp/amara"
+  printf 'paper boats drifting\n' >"$ttmp/lea"
+  echo "Creating the training workspace in $training..." >&2
+  "$cli" init --training --workspace "$training" --account amara --passphrase-file "$ttmp/amara" >/dev/null
+  "$cli" account add lea --role trainee --workspace "$training" --account amara \
+    --passphrase-file "$ttmp/amara" --new-passphrase-file "$ttmp/lea" >/dev/null
+fi
+
 # run-sync-demo.sh only wants the build and the demo clinic.
 [ -z "${CHEVET_DEMO_PREPARE_ONLY:-}" ] || exit 0
 
+# --training picks the training workspace (chevet's own option): no --workspace then.
+for arg in "$@"; do
+  if [ "$arg" = "--training" ]; then
+    GSETTINGS_SCHEMA_DIR="$PWD/build/data" exec build/src/ui/chevet "$@"
+  fi
+done
 GSETTINGS_SCHEMA_DIR="$PWD/build/data" exec build/src/ui/chevet --workspace "$ws" "$@"

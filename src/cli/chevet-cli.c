@@ -2101,7 +2101,8 @@ cmd_audit_prune (int    argc,
     return fail (error);
   if (days > 0 && !chevet_audit_set_retention_days (store, (guint) days, &error))
     return fail (error);
-  if (!chevet_audit_prune (store, before, &n, &error))
+  if (!chevet_audit_check_administrator (store, &error) ||
+      !chevet_audit_prune (store, before, &n, &error))
     return fail (error);
   g_print (g_dngettext (GETTEXT_PACKAGE, "%llu audit entry removed; retention %u days\n",
                         "%llu audit entries removed; retention %u days\n",

@@ -169,7 +169,8 @@ gboolean    chevet_audit_unlocked           (ChevetStore        *store,
                                              GError            **error);
 
 /* NOT_ALLOWED (CHEVET_STORE_ERROR) unless the store's account is an administrator: query,
- * export, set_retention and prune call it; verify and foreach do not (anyone may check
+ * export, set_retention and prune with a cut-off of its own call it (the retention itself
+ * is applied at every unlock, whoever unlocks); verify and foreach do not (anyone may check
  * the chain; the sync engine sends the trail as whoever unlocked). */
 gboolean    chevet_audit_check_administrator (ChevetStore       *store,
                                               GError           **error);

@@ -1,8 +1,8 @@
 /* chevet-application.c: the Chevet workstation application
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Owns the settings and the session (one workspace, from --workspace or the default
- * “clinic” one) and opens the one main window.
+ * Owns the settings and the session (one workspace, from --workspace, the “training”
+ * one with --training, or the default “clinic” one) and opens the one main window.
  */
 #define G_LOG_DOMAIN "chevet-application"
 
@@ -135,7 +135,12 @@ chevet_application_handle_local_options (GApplication *app,
       return 0;
     }
 
-  if (g_variant_dict_lookup (options, "workspace", "^ay", &workspace) && *workspace != '\0')
+  if (g_variant_dict_contains (options, "training"))
+    {
+      g_free (self->workspace);
+      self->workspace = chevet_store_dup_default_path ("training");
+    }
+  else if (g_variant_dict_lookup (options, "workspace", "^ay", &workspace) && *workspace != '\0')
     {
       g_autofree char *cwd = g_get_current_dir ();
 
@@ -236,6 +241,9 @@ chevet_application_init (ChevetApplication *self)
     { "workspace", 'w', 0, G_OPTION_ARG_FILENAME, NULL,
       N_("The workspace folder to open (default: the “clinic” workspace in the user data folder)"),
       N_("PATH") },
+    { "training", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Open the training workspace (synthetic patients, guided tutorials; the “training” workspace in the user data folder)"),
+      NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("Show the version and exit"), NULL },
     { NULL }

@@ -24,6 +24,7 @@
 #include "chevet-chart-format.h"
 #include "chevet-chart-print.h"
 #include "chevet-patient.h"
+#include "chevet-training-marker.h"
 
 #define MAX_CELLS          5
 #define GUTTER             8.0   /* between the cells of a row, in points */
@@ -793,9 +794,10 @@ build_encounters (PrintDoc    *doc,
 }
 
 static PrintDoc *
-print_doc_new (ChevetChart *chart,
-               const char  *footer,
-               GDateTime   *now)
+print_doc_new (ChevetChart           *chart,
+               const char            *footer,
+               ChevetChartPrintFlags  flags,
+               GDateTime             *now)
 {
   g_autoptr(PrintDoc) doc = g_new0 (PrintDoc, 1);
   g_autofree char *date_format = dup_date_format ();
@@ -830,6 +832,15 @@ print_doc_new (ChevetChart *chart,
     }
   else
     doc->footer = g_steal_pointer (&confidential);
+  if (flags & CHEVET_CHART_PRINT_TRAINING)
+    {
+      /* A synthetic chart on paper must not pass for a real one. */
+      g_autofree char *marker = g_markup_printf_escaped ("<b>%s</b>\n", chevet_training_marker_get_text ());
+      char *both = g_strconcat (marker, doc->footer, NULL);
+
+      g_free (doc->footer);
+      doc->footer = both;
+    }
   return g_steal_pointer (&doc);
 }
 
@@ -1499,11 +1510,12 @@ new_default_page_setup (void)
 }
 
 gboolean
-chevet_chart_print (GtkWindow    *parent,
-                    ChevetChart  *chart,
-                    const char   *footer,
-                    const char   *export_path,
-                    GError      **error)
+chevet_chart_print (GtkWindow             *parent,
+                    ChevetChart           *chart,
+                    const char            *footer,
+                    ChevetChartPrintFlags  flags,
+                    const char            *export_path,
+                    GError               **error)
 {
   g_autoptr(GtkPrintOperation) op = NULL;
   g_autoptr(GtkPageSetup) setup = NULL;
@@ -1517,7 +1529,7 @@ chevet_chart_print (GtkWindow    *parent,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   now = g_date_time_new_now_local ();
-  doc = print_doc_new (chart, footer, now);
+  doc = print_doc_new (chart, footer, flags, now);
   g_set_weak_pointer (&doc->parent, parent);
 
   op = gtk_print_operation_new ();

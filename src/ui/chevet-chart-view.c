@@ -28,6 +28,7 @@
 #include "chevet-patient-row.h"
 #include "chevet-trend-plot.h"
 #include "chevet-vitals-dialog.h"
+#include "chevet-window.h"
 
 /* How many encounters the summary lists. */
 #define SUMMARY_ENCOUNTERS 3
@@ -1043,6 +1044,7 @@ show_chart (ChevetChartView *self,
            g_timer_elapsed (timer, NULL) * 1000, chart->encounters->len, chart->documents->len,
            chart->conditions->len);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHART]);
+  chevet_window_report (GTK_WIDGET (self), CHEVET_TUTORIAL_EVENT_PATIENT, chevet_patient_get_id (chart->patient));
 }
 
 /* Everything shown of a patient goes; the state page stays as it is. */
@@ -1283,6 +1285,11 @@ show_trend (ChevetChartView *self,
   gtk_revealer_set_reveal_child (self->trend_revealer, TRUE);
   chevet_chart_view_set_section (self, "results");
   update_actions (self);
+  {
+    g_autofree char *section = g_strconcat ("trend:", code, NULL);
+
+    chevet_window_report (GTK_WIDGET (self), CHEVET_TUTORIAL_EVENT_SECTION, section);
+  }
 
   chevet_session_read_series_async (self->session, chevet_patient_get_id (self->chart->patient), code,
                                     self->series_cancellable, on_series_read, g_object_ref (self));
@@ -1413,6 +1420,8 @@ add_note_action (GtkWidget  *widget,
 
   present_entry_dialog (self, (gpointer *) &self->note_dialog, chevet_note_dialog_new,
                         G_CALLBACK (on_note_saved));
+  if (self->note_dialog != NULL)
+    chevet_window_report (widget, CHEVET_TUTORIAL_EVENT_ACTION, "chart.add-note");
 }
 
 static void
@@ -1474,6 +1483,7 @@ on_view_stack_visible_child_name (ChevetChartView *self,
   g_free (self->section);
   self->section = g_strdup (name);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SECTION]);
+  chevet_window_report (GTK_WIDGET (self), CHEVET_TUTORIAL_EVENT_SECTION, name);
 }
 
 static void

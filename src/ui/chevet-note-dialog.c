@@ -17,6 +17,7 @@
 #include "chevet-chart-format.h"
 #include "chevet-note-dialog.h"
 #include "chevet-outbox.h"
+#include "chevet-window.h"
 
 /* How many recent encounters the choice offers. */
 #define N_ENCOUNTERS 10
@@ -140,6 +141,7 @@ on_note_added (GObject      *source,
     }
   g_debug ("note saved as outbox item %" G_GINT64_FORMAT, chevet_outbox_item_get_seq (item));
   g_signal_emit (self, signals[SAVED], 0);
+  chevet_window_report (GTK_WIDGET (self), CHEVET_TUTORIAL_EVENT_ACTION, "note.save");
   chevet_note_dialog_wipe (self);
   gtk_window_destroy (GTK_WINDOW (self));
 }

@@ -28,6 +28,8 @@
 #include "chevet-patient-row.h"
 #include "chevet-patients-page.h"
 #include "chevet-sync.h"
+#include "chevet-training-marker.h"
+#include "chevet-window.h"
 
 #define SYNC_REFRESH_SECONDS 60
 
@@ -59,6 +61,8 @@ struct _ChevetPatientsPage
   AdwWindowTitle    *window_title;
   GtkButton         *lock_button;
   GtkButton         *sync_button;
+  GtkButton         *tutorials_button;
+  GtkWidget         *training_marker;
   GtkSearchEntry    *search_entry;
   GtkLabel          *count_label;
   GtkSpinner        *spinner;
@@ -528,6 +532,8 @@ on_search_done (GObject      *object,
     }
 
   set_query (self, self->pending_query);
+  /* A running tutorial may wait for this search (its results are in). */
+  chevet_window_report (GTK_WIDGET (self), CHEVET_TUTORIAL_EVENT_SEARCH, self->query);
   if (text_is_empty (self->query))
     {
       if (self->pending_recent != NULL)
@@ -820,11 +826,14 @@ chevet_patients_page_class_init (ChevetPatientsPageClass *klass)
   g_type_ensure (CHEVET_TYPE_PATIENT_LIST);
   g_type_ensure (CHEVET_TYPE_PATIENT_ITEM);
   g_type_ensure (CHEVET_TYPE_PATIENT_ROW);
+  g_type_ensure (CHEVET_TYPE_TRAINING_MARKER);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/chevet/Chevet/chevet-patients-page.ui");
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, patient_list);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, header_bar);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, window_title);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, tutorials_button);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, training_marker);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, lock_button);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, search_entry);
   gtk_widget_class_bind_template_child (widget_class, ChevetPatientsPage, count_label);
@@ -1037,6 +1046,18 @@ chevet_patients_page_reset (ChevetPatientsPage *self)
   gtk_label_set_label (self->count_label, NULL);
   gtk_stack_set_visible_child_name (self->content_stack, "list");
   update_sync_state (self);
+}
+
+/* A training workspace: the training marker above the list and the Tutorials button
+ * (win.show-tutorials) in the header. */
+void
+chevet_patients_page_set_training (ChevetPatientsPage *self,
+                                   gboolean            training)
+{
+  g_return_if_fail (CHEVET_IS_PATIENTS_PAGE (self));
+
+  gtk_widget_set_visible (self->training_marker, training);
+  gtk_widget_set_visible (GTK_WIDGET (self->tutorials_button), training);
 }
 
 void

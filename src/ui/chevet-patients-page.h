@@ -33,6 +33,8 @@ void           chevet_patients_page_set_sync            (ChevetPatientsPage *sel
 ChevetSync    *chevet_patients_page_get_sync            (ChevetPatientsPage *self);
 void           chevet_patients_page_set_sync_offline    (ChevetPatientsPage *self,
                                                          gboolean            offline);
+void           chevet_patients_page_set_training        (ChevetPatientsPage *self,
+                                                         gboolean            training);
 void           chevet_patients_page_focus_search        (ChevetPatientsPage *self);
 gboolean       chevet_patients_page_focus_list          (ChevetPatientsPage *self);
 

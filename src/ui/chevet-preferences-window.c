@@ -50,6 +50,7 @@ struct _ChevetPreferencesWindow
 
   ChevetAccountsPage   *accounts_page;
   AdwPreferencesPage   *server_page;
+  AdwPreferencesGroup  *training_group;
   AdwPreferencesGroup  *locked_group;
   AdwPreferencesGroup  *admin_only_group;
   AdwPreferencesGroup  *connection_group;
@@ -266,6 +267,8 @@ set_server_sensitive (ChevetPreferencesWindow *self)
   /* Others read the settings (and may test the connection); only an administrator
    * changes them, which chevet_server_settings_save enforces too. */
   gboolean admin = unlocked && chevet_session_get_role (self->session) == CHEVET_ROLE_ADMINISTRATOR;
+  /* Known from the first unlock on: a training workspace has no server to set. */
+  gboolean training = self->session != NULL && chevet_session_get_training (self->session);
   GtkWidget *groups[] = {
     GTK_WIDGET (self->connection_group), GTK_WIDGET (self->auth_group),
     GTK_WIDGET (self->scope_group), GTK_WIDGET (self->buttons_group),
@@ -273,15 +276,16 @@ set_server_sensitive (ChevetPreferencesWindow *self)
 
   for (guint i = 0; i < G_N_ELEMENTS (groups); i++)
     {
-      gtk_widget_set_visible (groups[i], unlocked);
+      gtk_widget_set_visible (groups[i], unlocked && !training);
       gtk_widget_set_sensitive (groups[i], !self->server_busy && (admin || groups[i] == GTK_WIDGET (self->buttons_group)));
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->server_save_button), admin);
-  gtk_widget_set_visible (GTK_WIDGET (self->locked_group), !unlocked);
-  gtk_widget_set_visible (GTK_WIDGET (self->admin_only_group), unlocked && !admin);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.save", admin && !self->server_busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->server_save_button), admin && !training);
+  gtk_widget_set_visible (GTK_WIDGET (self->locked_group), !unlocked && !training);
+  gtk_widget_set_visible (GTK_WIDGET (self->training_group), training);
+  gtk_widget_set_visible (GTK_WIDGET (self->admin_only_group), unlocked && !admin && !training);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.save", admin && !training && !self->server_busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.test-connection",
-                                 unlocked && !self->server_busy && self->test_cancellable == NULL);
+                                 unlocked && !training && !self->server_busy && self->test_cancellable == NULL);
 }
 
 /* Shows @settings (NULL: nothing saved yet); secrets only as "Set". */
@@ -374,7 +378,8 @@ static void
 load_server (ChevetPreferencesWindow *self)
 {
   wipe_server (self);
-  if (self->session == NULL || !chevet_session_get_unlocked (self->session))
+  if (self->session == NULL || !chevet_session_get_unlocked (self->session) ||
+      chevet_session_get_training (self->session))
     {
       set_server_sensitive (self);
       return;
@@ -811,6 +816,7 @@ chevet_preferences_window_class_init (ChevetPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, recent_adjustment);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, accounts_page);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, server_page);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, training_group);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, locked_group);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, admin_only_group);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, connection_group);

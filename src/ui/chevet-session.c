@@ -38,6 +38,7 @@
 #include "chevet-session.h"
 #include "chevet-store.h"
 #include "chevet-sync.h"
+#include "chevet-tutorial.h"
 
 struct _ChevetSession
 {
@@ -62,7 +63,7 @@ struct _ChevetSession
   guint        unlocking : 1;
   guint        syncing : 1;
   guint        server_configured : 1;
-  guint        training : 1;
+  guint        training : 1;         /* the kind, known from the first unlock on */
 };
 
 enum {
@@ -77,6 +78,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_LOCKING,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (ChevetSession, chevet_session, G_TYPE_OBJECT)
 
@@ -1672,6 +1680,11 @@ chevet_session_lock (ChevetSession *self)
 
   g_return_if_fail (CHEVET_IS_SESSION (self));
 
+  /* Still unlocked: what a handler queues runs before the store closes (its result
+   * comes back cancelled). */
+  if (self->unlocked)
+    g_signal_emit (self, signals[SIGNAL_LOCKING], 0);
+
   was_unlocked = self->unlocked;
   self->generation++;
   self->unlocked = FALSE;
@@ -1814,6 +1827,12 @@ chevet_session_class_init (ChevetSessionClass *klass)
     g_param_spec_boolean ("server-configured", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* About to lock, still unlocked: the last moment to queue a write on the worker (the
+   * window saves a running tutorial's progress). */
+  signals[SIGNAL_LOCKING] =
+    g_signal_new ("locking", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -1871,12 +1890,13 @@ chevet_session_get_role (ChevetSession *self)
   return self->role;
 }
 
-/* Whether the unlocked workspace is a training one (trainees may be added). */
+/* Whether the workspace is a training one (chevet_store_is_training): read at unlock,
+ * kept after a lock (a workspace's kind never changes); FALSE until the first unlock. */
 gboolean
 chevet_session_get_training (ChevetSession *self)
 {
   g_return_val_if_fail (CHEVET_IS_SESSION (self), FALSE);
-  return self->unlocked && self->training;
+  return self->training;
 }
 
 /* The account that unlocked the workspace; NULL while locked. */
@@ -2385,4 +2405,155 @@ chevet_session_export_audit_finish (ChevetSession  *self,
   g_autofree gint64 *n = session_call_finish (self, result, chevet_session_export_audit_async, error);
 
   return n != NULL ? *n : -1;
+}
+
+/* ------------------------------------------------------------------ tutorials */
+
+/* A training workspace only: a clinical one never hands a chart to a tutorial. */
+static gboolean
+check_training (ChevetStore  *store,
+                GError      **error)
+{
+  if (chevet_store_is_training (store))
+    return TRUE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                       _("Tutorials run only in a training workspace"));
+  return FALSE;
+}
+
+/* The chart the tutorial's questions are checked against: read, not opened (not shown,
+ * so neither recent nor recorded as opened; the trainee opens it). */
+static gpointer
+tutorial_chart_call (ChevetStore  *store,
+                     gpointer      data,
+                     GError      **error)
+{
+  if (!check_training (store, error))
+    return NULL;
+  return chevet_store_read_chart (store, data, error);
+}
+
+void
+chevet_session_read_tutorial_chart_async (ChevetSession       *self,
+                                          const char          *patient_id,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (patient_id != NULL);
+
+  session_call (self, chevet_session_read_tutorial_chart_async, tutorial_chart_call, g_strdup (patient_id),
+                g_free, (GDestroyNotify) chevet_chart_free, cancellable, callback, user_data);
+}
+
+ChevetChart *
+chevet_session_read_tutorial_chart_finish (ChevetSession  *self,
+                                           GAsyncResult   *result,
+                                           GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_read_tutorial_chart_async, error);
+}
+
+static gpointer
+load_progress_call (ChevetStore  *store,
+                    gpointer      data,
+                    GError      **error)
+{
+  char **ids = data;
+  g_autoptr(GHashTable) progress = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  if (!check_training (store, error))
+    return NULL;
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      GError *local = NULL;
+      char *json = chevet_tutorial_progress_load (store, ids[i], &local);
+
+      if (local != NULL)
+        {
+          g_propagate_error (error, local);
+          return NULL;
+        }
+      if (json != NULL)
+        g_hash_table_insert (progress, g_strdup (ids[i]), json);
+    }
+  return g_steal_pointer (&progress);
+}
+
+void
+chevet_session_load_tutorial_progress_async (ChevetSession       *self,
+                                             const char * const  *tutorial_ids,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data)
+{
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (tutorial_ids != NULL);
+
+  session_call (self, chevet_session_load_tutorial_progress_async, load_progress_call,
+                g_strdupv ((char **) tutorial_ids), (GDestroyNotify) g_strfreev,
+                (GDestroyNotify) g_hash_table_unref, cancellable, callback, user_data);
+}
+
+GHashTable *
+chevet_session_load_tutorial_progress_finish (ChevetSession  *self,
+                                              GAsyncResult   *result,
+                                              GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_load_tutorial_progress_async, error);
+}
+
+static gpointer
+save_progress_call (ChevetStore  *store,
+                    gpointer      data,
+                    GError      **error)
+{
+  char **args = data;  /* account, tutorial id, progress */
+
+  if (!check_training (store, error))
+    return NULL;
+  /* Progress is per account: never written for whoever unlocked since. */
+  if (g_strcmp0 (chevet_store_get_account (store), args[0]) != 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                           _("The tutorial belongs to another account"));
+      return NULL;
+    }
+  if (!chevet_tutorial_progress_save (store, args[1], args[2], error))
+    return NULL;
+  return GINT_TO_POINTER (TRUE);
+}
+
+/* Saves @progress_json (chevet_tutorial_run_save) for @account, refused when another
+ * account holds the workspace now. Queued before a lock (the session's "locking"), it
+ * is still written; its result then comes back cancelled. */
+void
+chevet_session_save_tutorial_progress_async (ChevetSession       *self,
+                                             const char          *account,
+                                             const char          *tutorial_id,
+                                             const char          *progress_json,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data)
+{
+  char **args;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+  g_return_if_fail (account != NULL && tutorial_id != NULL && progress_json != NULL);
+
+  args = g_new0 (char *, 4);
+  args[0] = g_strdup (account);
+  args[1] = g_strdup (tutorial_id);
+  args[2] = g_strdup (progress_json);
+  session_call (self, chevet_session_save_tutorial_progress_async, save_progress_call, args,
+                (GDestroyNotify) g_strfreev, NULL, cancellable, callback, user_data);
+}
+
+gboolean
+chevet_session_save_tutorial_progress_finish (ChevetSession  *self,
+                                              GAsyncResult   *result,
+                                              GError        **error)
+{
+  return session_call_finish (self, result, chevet_session_save_tutorial_progress_async, error) != NULL;
 }

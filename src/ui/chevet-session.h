@@ -23,6 +23,7 @@ gboolean       chevet_session_get_unlocked       (ChevetSession        *self);
 const char    *chevet_session_get_workspace_name (ChevetSession        *self);
 const char    *chevet_session_get_account        (ChevetSession        *self);
 ChevetRole     chevet_session_get_role           (ChevetSession        *self);
+gboolean       chevet_session_get_training       (ChevetSession        *self);
 
 void           chevet_session_unlock_async       (ChevetSession        *self,
                                                   const char           *account,
@@ -347,6 +348,37 @@ void                 chevet_session_export_audit_async         (ChevetSession   
 gint64               chevet_session_export_audit_finish        (ChevetSession        *self,
                                                                 GAsyncResult         *result,
                                                                 GError              **error);
+
+/* Tutorials (chevet-tutorial.h), in a training workspace only (refused elsewhere with
+ * G_IO_ERROR_PERMISSION_DENIED). The training patient's chart, read for the run's
+ * placeholders and facts (not recorded as opened: the trainee opens it). */
+void         chevet_session_read_tutorial_chart_async     (ChevetSession        *self,
+                                                           const char           *patient_id,
+                                                           GCancellable         *cancellable,
+                                                           GAsyncReadyCallback   callback,
+                                                           gpointer              user_data);
+ChevetChart *chevet_session_read_tutorial_chart_finish    (ChevetSession        *self,
+                                                           GAsyncResult         *result,
+                                                           GError              **error);
+/* The unlocked account's progress: tutorial id -> progress JSON, for those started. */
+void         chevet_session_load_tutorial_progress_async  (ChevetSession        *self,
+                                                           const char * const   *tutorial_ids,
+                                                           GCancellable         *cancellable,
+                                                           GAsyncReadyCallback   callback,
+                                                           gpointer              user_data);
+GHashTable  *chevet_session_load_tutorial_progress_finish (ChevetSession        *self,
+                                                           GAsyncResult         *result,
+                                                           GError              **error);
+void         chevet_session_save_tutorial_progress_async  (ChevetSession        *self,
+                                                           const char           *account,
+                                                           const char           *tutorial_id,
+                                                           const char           *progress_json,
+                                                           GCancellable         *cancellable,
+                                                           GAsyncReadyCallback   callback,
+                                                           gpointer              user_data);
+gboolean     chevet_session_save_tutorial_progress_finish (ChevetSession        *self,
+                                                           GAsyncResult         *result,
+                                                           GError              **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChevetAuditPage, chevet_audit_page_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChevetAuditSettings, chevet_audit_settings_free)

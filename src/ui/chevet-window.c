@@ -11,6 +11,13 @@
  * shows one pane at a time; opening a patient then goes to the chart pane, whose header
  * has a back button. win.print and win.export-pdf follow the chart view's "chart": they
  * are enabled only while a chart is shown.
+ *
+ * A training workspace (the session says so at unlock) looks different: the training
+ * marker above the list and in the chart header, "Chevet — Training" as the title, no
+ * sync, and a Tutorials button (win.show-tutorials) opening the training hub. One
+ * tutorial runs at a time, its ChevetTutorialOverlay over the stack; the workstation
+ * reports what the trainee does through chevet_window_report(), and the progress is
+ * saved through the session at each step, per account.
  */
 #define G_LOG_DOMAIN "chevet-window"
 
@@ -33,6 +40,10 @@
 #include "chevet-patients-page.h"
 #include "chevet-store.h"
 #include "chevet-sync.h"
+#include "chevet-training-hub.h"
+#include "chevet-training-marker.h"
+#include "chevet-tutorial-overlay.h"
+#include "chevet-tutorial-summary.h"
 #include "chevet-unlock-page.h"
 #include "chevet-window.h"
 
@@ -59,7 +70,18 @@ struct _ChevetWindow
   AdwToast             *toast;
   gboolean              sync_running;  /* a run this window started, not back yet */
 
+  /* Training: the tutorials (loaded once), the hub, the running tutorial's overlay and
+   * the account it runs for, the summary of the last one finished. */
+  GCancellable         *cancellable;
+  GPtrArray            *tutorials;
+  GtkWidget            *hub;
+  GtkWidget            *tutorial_overlay;
+  char                 *tutorial_account;
+  GtkWidget            *summary;
+  guint                 tutorial_serial;  /* a start still reading: dropped if it moved on */
+
   AdwToastOverlay      *toast_overlay;
+  GtkOverlay           *tutorial_box;
   GtkStack             *stack;
   AdwStatusPage        *missing_page;
   GtkLabel             *command_label;
@@ -72,6 +94,7 @@ struct _ChevetWindow
   AdwWindowTitle       *chart_title;
   GtkButton            *back_button;
   GtkButton            *print_button;
+  GtkWidget            *chart_marker;
   GtkStack             *chart_stack;
   AdwStatusPage        *no_patient_page;
   ChevetChartView      *chart_view;
@@ -223,6 +246,12 @@ dup_print_footer (ChevetWindow *self)
                           when);
 }
 
+static ChevetChartPrintFlags
+print_flags (ChevetWindow *self)
+{
+  return chevet_session_get_training (self->session) ? CHEVET_CHART_PRINT_TRAINING : CHEVET_CHART_PRINT_NONE;
+}
+
 static void
 show_chart_pane (ChevetWindow *self)
 {
@@ -350,6 +379,7 @@ show_outbox_action (GtkWidget  *widget,
                                self, G_CONNECT_SWAPPED);
     }
   gtk_window_present (GTK_WINDOW (self->outbox_window));
+  chevet_window_report (widget, CHEVET_TUTORIAL_EVENT_ACTION, "win.show-outbox");
 }
 
 static void
@@ -546,6 +576,7 @@ update_sync_actions (ChevetWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync",
                                  unlocked && chevet_session_get_server_configured (self->session)
+                                 && !chevet_session_get_training (self->session)
                                  && !chevet_session_get_syncing (self->session));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-sync", unlocked && self->sync_running);
 }
@@ -593,6 +624,501 @@ static void
 on_back_button_clicked (ChevetWindow *self)
 {
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->patients_page));
+  /* Unfolded (a tutorial shows the button then), the list is already in sight. */
+  if (!adw_leaflet_get_folded (self->leaflet))
+    chevet_patients_page_focus_search (self->patients_page);
+}
+
+/* Folded, or while a tutorial runs: a tutorial step points at it in any window size. */
+static void
+update_back_button (ChevetWindow *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button),
+                          adw_leaflet_get_folded (self->leaflet) || self->tutorial_overlay != NULL);
+}
+
+/* The patient list became the pane in sight (back button, Alt+←, a lock). */
+static void
+on_leaflet_visible_child (ChevetWindow *self)
+{
+  if (adw_leaflet_get_visible_child (self->leaflet) == GTK_WIDGET (self->patients_page))
+    chevet_window_report (GTK_WIDGET (self), CHEVET_TUTORIAL_EVENT_SECTION, "list");
+}
+
+/* ------------------------------------------------------------------ training */
+
+static void
+update_training (ChevetWindow *self)
+{
+  gboolean training = chevet_session_get_training (self->session);
+
+  gtk_window_set_title (GTK_WINDOW (self),
+                        /* Translators: the window's title in a training workspace */
+                        training ? _("Chevet — Training") : _("Chevet"));
+  chevet_patients_page_set_training (self->patients_page, training);
+  gtk_widget_set_visible (self->chart_marker, training);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-tutorials",
+                                 training && chevet_session_get_unlocked (self->session));
+}
+
+static ChevetTutorialRun *
+tutorial_run (ChevetWindow *self)
+{
+  if (self->tutorial_overlay == NULL)
+    return NULL;
+  return chevet_tutorial_overlay_get_run (CHEVET_TUTORIAL_OVERLAY (self->tutorial_overlay));
+}
+
+static void
+on_progress_saved (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Saved at a lock, the result comes back cancelled though it was written. */
+  if (!chevet_session_save_tutorial_progress_finish (CHEVET_SESSION (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("A tutorial's progress could not be saved: %s code %d",
+               g_quark_to_string (error->domain), error->code);
+}
+
+/* The running tutorial's progress, for the account it runs for, while that account
+ * holds the workspace (locked, or someone else: nothing is written). */
+static void
+save_tutorial (ChevetWindow *self)
+{
+  ChevetTutorialRun *run = tutorial_run (self);
+  g_autofree char *json = NULL;
+
+  if (run == NULL || !chevet_session_get_unlocked (self->session) ||
+      g_strcmp0 (chevet_session_get_account (self->session), self->tutorial_account) != 0)
+    return;
+  json = chevet_tutorial_run_save (run);
+  /* No cancellable: the progress is written even if the window goes meanwhile. */
+  chevet_session_save_tutorial_progress_async (self->session, self->tutorial_account,
+                                               chevet_tutorial_get_id (chevet_tutorial_run_get_tutorial (run)),
+                                               json, NULL, on_progress_saved, NULL);
+}
+
+static gboolean
+drop_reference (gpointer data)
+{
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Removes the running tutorial (not saved here). Its overlay may be the one emitting
+ * (Quit, Finish): its last reference goes once that is over. */
+static void
+close_tutorial (ChevetWindow *self)
+{
+  GtkWidget *overlay = g_steal_pointer (&self->tutorial_overlay);
+
+  if (overlay == NULL)
+    return;
+  g_debug ("tutorial %s closed",
+           chevet_tutorial_get_id (chevet_tutorial_run_get_tutorial (chevet_tutorial_overlay_get_run (CHEVET_TUTORIAL_OVERLAY (overlay)))));
+  g_signal_handlers_disconnect_by_data (overlay, self);
+  g_object_ref (overlay);
+  gtk_overlay_remove_overlay (self->tutorial_box, overlay);
+  g_idle_add_full (G_PRIORITY_DEFAULT, drop_reference, overlay, NULL);
+  g_clear_pointer (&self->tutorial_account, g_free);
+  update_back_button (self);
+}
+
+static void
+close_hub (ChevetWindow *self)
+{
+  if (self->hub != NULL)
+    gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->hub)));
+}
+
+static void
+close_summary (ChevetWindow *self)
+{
+  if (self->summary != NULL)
+    gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->summary)));
+}
+
+static void
+on_overlay_progress_changed (ChevetWindow *self)
+{
+  save_tutorial (self);
+}
+
+static void
+on_overlay_quit (ChevetWindow *self)
+{
+  save_tutorial (self);
+  close_tutorial (self);
+}
+
+static void
+on_summary_destroy (ChevetWindow *self,
+                    GtkWidget    *summary)
+{
+  if (self->summary == summary)
+    self->summary = NULL;
+}
+
+static void
+on_overlay_finished (ChevetWindow *self)
+{
+  g_autoptr(ChevetTutorialRun) run = g_object_ref (tutorial_run (self));
+  g_autofree char *account = g_strdup (self->tutorial_account);
+
+  save_tutorial (self);
+  close_tutorial (self);
+  close_summary (self);
+  self->summary = GTK_WIDGET (chevet_tutorial_summary_new (GTK_WINDOW (self), run, account, NULL));
+  g_signal_connect_object (self->summary, "destroy", G_CALLBACK (on_summary_destroy), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (self->summary));
+}
+
+static ChevetTutorial *
+find_tutorial (ChevetWindow *self,
+               const char   *id)
+{
+  for (guint i = 0; self->tutorials != NULL && i < self->tutorials->len; i++)
+    if (g_strcmp0 (chevet_tutorial_get_id (g_ptr_array_index (self->tutorials, i)), id) == 0)
+      return g_ptr_array_index (self->tutorials, i);
+  return NULL;
+}
+
+/* Resumed past the step that opens the training patient's chart: the chart is opened
+ * again (the list's own path, so recorded), at the last section a step asked for, so
+ * the steps that point into it find their target. */
+static void
+resume_chart (ChevetWindow   *self,
+              ChevetTutorial *tutorial,
+              guint           position)
+{
+  const char *section = NULL;
+  gboolean opened = FALSE;
+
+  for (guint i = 0; i < position; i++)
+    {
+      ChevetTutorialStep *step = chevet_tutorial_get_step (tutorial, i);
+
+      for (guint c = 0; c < chevet_tutorial_step_get_n_conditions (step); c++)
+        {
+          ChevetTutorialEvent event;
+          const char *value;
+
+          chevet_tutorial_step_get_condition (step, c, &event, &value, NULL);
+          if (event == CHEVET_TUTORIAL_EVENT_PATIENT)
+            opened = TRUE;
+          else if (event == CHEVET_TUTORIAL_EVENT_SECTION && !g_str_equal (value, "list") &&
+                   !g_str_has_prefix (value, "trend:"))
+            section = value;
+        }
+    }
+  if (!opened)
+    return;
+  chevet_chart_view_set_section (self->chart_view, section != NULL ? section : "summary");
+  open_chart (self, chevet_tutorial_get_patient_id (tutorial));
+}
+
+static void
+begin_tutorial (ChevetWindow   *self,
+                ChevetTutorial *tutorial,
+                const char     *progress_json,
+                ChevetChart    *chart)
+{
+  g_autoptr(ChevetTutorialRun) run = NULL;
+
+  run = chevet_tutorial_run_new (tutorial, progress_json);
+  /* Finished before: Start begins it again. */
+  if (chevet_tutorial_run_get_finished (run))
+    {
+      g_clear_object (&run);
+      run = chevet_tutorial_run_new (tutorial, NULL);
+    }
+  if (chart != NULL)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+      chevet_tutorial_run_set_chart (run, chart, now);
+    }
+  g_debug ("tutorial %s started at step %u", chevet_tutorial_get_id (tutorial),
+           chevet_tutorial_run_get_position (run));
+  if (chart != NULL)
+    resume_chart (self, tutorial, chevet_tutorial_run_get_position (run));
+  self->tutorial_overlay = chevet_tutorial_overlay_new (run, NULL);
+  self->tutorial_account = g_strdup (chevet_session_get_account (self->session));
+  g_signal_connect_object (self->tutorial_overlay, "progress-changed",
+                           G_CALLBACK (on_overlay_progress_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->tutorial_overlay, "quit",
+                           G_CALLBACK (on_overlay_quit), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->tutorial_overlay, "finished",
+                           G_CALLBACK (on_overlay_finished), self, G_CONNECT_SWAPPED);
+  gtk_overlay_add_overlay (self->tutorial_box, self->tutorial_overlay);
+  update_back_button (self);
+  /* A restart forgets the earlier progress now. */
+  save_tutorial (self);
+  chevet_tutorial_overlay_focus_callout (CHEVET_TUTORIAL_OVERLAY (self->tutorial_overlay));
+}
+
+/* Starting takes the worker twice (the saved progress, then the training patient's
+ * chart); a lock or another start meanwhile drops it. */
+typedef struct
+{
+  ChevetWindow   *self;
+  ChevetTutorial *tutorial;
+  char           *progress;
+  guint           serial;
+} StartData;
+
+static void
+start_data_free (StartData *data)
+{
+  g_object_unref (data->self);
+  g_object_unref (data->tutorial);
+  g_free (data->progress);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StartData, start_data_free)
+
+static gboolean
+start_failed (StartData    *data,
+              const GError *error)
+{
+  if (error == NULL)
+    return FALSE;
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_message ("Tutorial %s could not start: %s code %d", chevet_tutorial_get_id (data->tutorial),
+                 g_quark_to_string (error->domain), error->code);
+      show_toast (data->self, _("The tutorial could not be started"));
+    }
+  return TRUE;
+}
+
+static void
+on_tutorial_chart_read (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(StartData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  ChevetChart *chart = chevet_session_read_tutorial_chart_finish (CHEVET_SESSION (source), result, &error);
+
+  if (start_failed (data, error))
+    return;
+  if (data->serial != data->self->tutorial_serial)
+    {
+      chevet_chart_free (chart);
+      return;
+    }
+  begin_tutorial (data->self, data->tutorial, data->progress, chart);
+}
+
+static void
+read_tutorial_chart (StartData *data)
+{
+  ChevetWindow *self = data->self;
+  const char *patient_id = chevet_tutorial_get_patient_id (data->tutorial);
+
+  if (patient_id == NULL)
+    {
+      begin_tutorial (self, data->tutorial, data->progress, NULL);
+      start_data_free (data);
+      return;
+    }
+  chevet_session_read_tutorial_chart_async (self->session, patient_id, self->cancellable,
+                                            on_tutorial_chart_read, data);
+}
+
+static void
+on_start_progress_loaded (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(StartData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) progress = chevet_session_load_tutorial_progress_finish (CHEVET_SESSION (source),
+                                                                                 result, &error);
+
+  if (start_failed (data, error) || data->serial != data->self->tutorial_serial)
+    return;
+  data->progress = g_strdup (g_hash_table_lookup (progress, chevet_tutorial_get_id (data->tutorial)));
+  read_tutorial_chart (g_steal_pointer (&data));
+}
+
+static void
+on_hub_start (ChevetWindow      *self,
+              const char        *id,
+              gboolean           restart,
+              ChevetTrainingHub *hub)
+{
+  ChevetTutorial *tutorial = find_tutorial (self, id);
+  StartData *data;
+
+  if (tutorial == NULL || !chevet_session_get_unlocked (self->session))
+    return;
+  /* One tutorial at a time: the one running is kept where it is and closed. */
+  save_tutorial (self);
+  close_tutorial (self);
+  close_hub (self);
+
+  data = g_new0 (StartData, 1);
+  data->self = g_object_ref (self);
+  data->tutorial = g_object_ref (tutorial);
+  data->serial = ++self->tutorial_serial;
+  if (restart)
+    read_tutorial_chart (data);
+  else
+    {
+      const char *ids[] = { id, NULL };
+
+      chevet_session_load_tutorial_progress_async (self->session, ids, self->cancellable,
+                                                   on_start_progress_loaded, data);
+    }
+}
+
+static void
+on_hub_destroy (ChevetWindow *self,
+                GtkWidget    *hub)
+{
+  if (self->hub == hub)
+    self->hub = NULL;
+}
+
+static void
+on_hub_progress_loaded (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(ChevetWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) progress = chevet_session_load_tutorial_progress_finish (CHEVET_SESSION (source),
+                                                                                 result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (progress == NULL)
+    {
+      g_message ("The tutorials' progress could not be read: %s code %d",
+                 g_quark_to_string (error->domain), error->code);
+      show_toast (self, _("The tutorials could not be opened"));
+      return;
+    }
+  if (self->hub == NULL)
+    {
+      self->hub = GTK_WIDGET (chevet_training_hub_new (GTK_WINDOW (self), self->tutorials, progress));
+      g_signal_connect_object (self->hub, "start", G_CALLBACK (on_hub_start), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->hub, "destroy", G_CALLBACK (on_hub_destroy), self, G_CONNECT_SWAPPED);
+    }
+  else
+    chevet_training_hub_set_progress (CHEVET_TRAINING_HUB (self->hub), progress);
+  gtk_window_present (GTK_WINDOW (self->hub));
+}
+
+static void
+show_tutorials_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  ChevetWindow *self = CHEVET_WINDOW (widget);
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) ids = NULL;
+
+  if (!chevet_session_get_unlocked (self->session) || !chevet_session_get_training (self->session))
+    return;
+  if (self->tutorials == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->tutorials = chevet_tutorial_load_all (NULL, &error);
+      if (self->tutorials == NULL)
+        {
+          /* Compiled in: unreadable is a build error. */
+          g_critical ("Tutorials unreadable: %s", error->message);
+          return;
+        }
+    }
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < self->tutorials->len; i++)
+    g_strv_builder_add (builder, chevet_tutorial_get_id (g_ptr_array_index (self->tutorials, i)));
+  ids = g_strv_builder_end (builder);
+  /* The progress now (a tutorial may have moved on since the hub was last shown). */
+  chevet_session_load_tutorial_progress_async (self->session, (const char * const *) ids, self->cancellable,
+                                               on_hub_progress_loaded, g_object_ref (self));
+}
+
+/* About to lock, still unlocked: the running tutorial's place is written. */
+static void
+on_session_locking (ChevetWindow *self)
+{
+  save_tutorial (self);
+}
+
+/* Locked: a tutorial on a patient's chart goes (its run holds the chart); one without
+ * a patient stays, its next step may be the unlock. The hub and the summary go too:
+ * another account may unlock. */
+static void
+close_training_at_lock (ChevetWindow *self)
+{
+  ChevetTutorialRun *run = tutorial_run (self);
+
+  self->tutorial_serial++;
+  close_hub (self);
+  close_summary (self);
+  if (run != NULL && chevet_tutorial_get_patient_id (chevet_tutorial_run_get_tutorial (run)) != NULL)
+    close_tutorial (self);
+}
+
+void
+chevet_window_report (GtkWidget           *widget,
+                      ChevetTutorialEvent  event,
+                      const char          *value)
+{
+  GtkRoot *root;
+  GtkWindow *window;
+  ChevetWindow *self = NULL;
+  ChevetTutorialRun *run;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  root = gtk_widget_get_root (widget);
+  window = GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+  /* A dialog: its parent, or the parent's parent. */
+  for (guint depth = 0; window != NULL && self == NULL && depth < 4; depth++)
+    {
+      if (CHEVET_IS_WINDOW (window))
+        self = CHEVET_WINDOW (window);
+      else
+        window = gtk_window_get_transient_for (window);
+    }
+  if (self == NULL || value == NULL || (run = tutorial_run (self)) == NULL)
+    return;
+  chevet_tutorial_run_notify (run, event, value, NULL);
+}
+
+/* The running tutorial's overlay, or NULL (for tests). */
+GtkWidget *
+chevet_window_get_tutorial_overlay (ChevetWindow *self)
+{
+  g_return_val_if_fail (CHEVET_IS_WINDOW (self), NULL);
+  return self->tutorial_overlay;
+}
+
+/* The training hub while it is open (for tests). */
+GtkWindow *
+chevet_window_get_training_hub (ChevetWindow *self)
+{
+  g_return_val_if_fail (CHEVET_IS_WINDOW (self), NULL);
+  return (GtkWindow *) self->hub;
+}
+
+/* The summary of the tutorial last finished, while it is open (for tests). */
+GtkWindow *
+chevet_window_get_tutorial_summary (ChevetWindow *self)
+{
+  g_return_val_if_fail (CHEVET_IS_WINDOW (self), NULL);
+  return (GtkWindow *) self->summary;
 }
 
 static void
@@ -611,6 +1137,7 @@ update_page (ChevetWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", unlocked);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-outbox", unlocked);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-audit", can_read_audit (self));
+  update_training (self);
   update_sync_actions (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", unlocked);
   update_chart_actions (self);
@@ -670,18 +1197,26 @@ on_session_unlocked_changed (ChevetWindow *self)
 {
   if (chevet_session_get_unlocked (self->session))
     {
+      /* A tutorial kept across the lock is the account's own: another one does not
+       * get it, nor is it saved to them. */
+      if (self->tutorial_overlay != NULL &&
+          g_strcmp0 (self->tutorial_account, chevet_session_get_account (self->session)) != 0)
+        close_tutorial (self);
       g_settings_set_string (self->settings, "last-account",
                              chevet_session_get_account (self->session));
       chevet_unlock_page_reset (self->unlock_page);
       chevet_patients_page_reload (self->patients_page);
       update_page (self);
       resume_or_start_fresh (self);
+      chevet_window_report (GTK_WIDGET (self), CHEVET_TUTORIAL_EVENT_ACTION, "unlock.unlock");
+      save_tutorial (self);
       return;
     }
 
   /* Before anything else: no patient string may outlive the lock. The session
    * cancelled the sync; its result is ignored (sync_running). Only the resource id of
    * the chart that was open stays, for the same account's return. */
+  close_training_at_lock (self);
   g_clear_pointer (&self->resume_patient_id, g_free);
   g_clear_pointer (&self->resume_section, g_free);
   g_clear_pointer (&self->resume_account, g_free);
@@ -708,6 +1243,8 @@ lock_action (GtkWidget  *widget,
 {
   ChevetWindow *self = CHEVET_WINDOW (widget);
 
+  /* Reported first: the privacy tutorial, which stays across the lock, waits for it. */
+  chevet_window_report (widget, CHEVET_TUTORIAL_EVENT_ACTION, "win.lock");
   chevet_session_lock (self->session);
 }
 
@@ -737,7 +1274,7 @@ print_action (GtkWidget  *widget,
   if (chart == NULL)
     return;
   footer = dup_print_footer (self);
-  if (!chevet_chart_print (GTK_WINDOW (self), chart, footer, NULL, &error))
+  if (!chevet_chart_print (GTK_WINDOW (self), chart, footer, print_flags (self), NULL, &error))
     {
       g_debug ("printing failed: %s code %d", g_quark_to_string (error->domain), error->code);
       show_toast (self, error->message);
@@ -774,7 +1311,7 @@ on_export_chooser_response (ChevetWindow         *self,
     }
 
   footer = dup_print_footer (self);
-  if (!chevet_chart_print (GTK_WINDOW (self), chart, footer, path, &error))
+  if (!chevet_chart_print (GTK_WINDOW (self), chart, footer, print_flags (self), path, &error))
     {
       g_autofree char *message = NULL;
 
@@ -897,6 +1434,8 @@ chevet_window_constructed (GObject *object)
                            G_CALLBACK (update_sync_actions), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::server-configured",
                            G_CALLBACK (update_sync_actions), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "locking",
+                           G_CALLBACK (on_session_locking), self, G_CONNECT_SWAPPED);
   if (chevet_session_get_unlocked (self->session))
     chevet_patients_page_reload (self->patients_page);
   update_page (self);
@@ -910,6 +1449,12 @@ chevet_window_dispose (GObject *object)
   close_export_chooser (self);
   close_outbox_window (self);
   close_audit_window (self);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  close_tutorial (self);
+  close_hub (self);
+  close_summary (self);
+  g_clear_pointer (&self->tutorials, g_ptr_array_unref);
   g_clear_object (&self->toast);
   if (self->sync_running && self->session != NULL)
     chevet_session_cancel_sync (self->session);
@@ -1010,9 +1555,11 @@ chevet_window_class_init (ChevetWindowClass *klass)
   g_type_ensure (CHEVET_TYPE_PATIENTS_PAGE);
   g_type_ensure (CHEVET_TYPE_CHART_VIEW);
   g_type_ensure (CHEVET_TYPE_BREAK_GLASS_PAGE);
+  g_type_ensure (CHEVET_TYPE_TRAINING_MARKER);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/chevet/Chevet/chevet-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, ChevetWindow, tutorial_box);
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, missing_page);
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, command_label);
@@ -1025,6 +1572,7 @@ chevet_window_class_init (ChevetWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, chart_title);
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, print_button);
+  gtk_widget_class_bind_template_child (widget_class, ChevetWindow, chart_marker);
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, chart_stack);
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, no_patient_page);
   gtk_widget_class_bind_template_child (widget_class, ChevetWindow, chart_view);
@@ -1044,6 +1592,7 @@ chevet_window_class_init (ChevetWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-audit", NULL, show_audit_action);
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-sync", NULL, cancel_sync_action);
+  gtk_widget_class_install_action (widget_class, "win.show-tutorials", NULL, show_tutorials_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.sync", NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, chart_shortcut, "s", "chart.add-note");
   gtk_widget_class_add_binding (widget_class, GDK_KEY_V, GDK_CONTROL_MASK | GDK_SHIFT_MASK, chart_shortcut,
@@ -1111,6 +1660,12 @@ chevet_window_init (ChevetWindow *self)
                            G_CALLBACK (on_chart_view_chart_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->chart_view, "outbox-changed",
                            G_CALLBACK (on_chart_view_outbox_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->leaflet, "notify::folded",
+                           G_CALLBACK (update_back_button), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->leaflet, "notify::visible-child",
+                           G_CALLBACK (on_leaflet_visible_child), self, G_CONNECT_SWAPPED);
+  self->cancellable = g_cancellable_new ();
+  update_back_button (self);
   update_chart_title (self);
 
   if (DEVELOPMENT)

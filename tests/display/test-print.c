@@ -251,7 +251,7 @@ export_chart (Fixture    *f,
   g_assert_no_error (error);
   g_assert_nonnull (chart);
   g_remove (pdf);
-  g_assert_true (chevet_chart_print (NULL, chart, FOOTER, pdf, &error));
+  g_assert_true (chevet_chart_print (NULL, chart, FOOTER, CHEVET_CHART_PRINT_NONE, pdf, &error));
   g_assert_no_error (error);
 
   g_assert_true (g_file_get_contents (pdf, &bytes, &length, &error));
@@ -554,7 +554,7 @@ test_unwritable_path_fails (Fixture       *f,
 
   chart = chevet_store_read_chart (f->store, "p1", &error);
   g_assert_no_error (error);
-  g_assert_false (chevet_chart_print (NULL, chart, FOOTER, pdf, &error));
+  g_assert_false (chevet_chart_print (NULL, chart, FOOTER, CHEVET_CHART_PRINT_NONE, pdf, &error));
   g_assert_error (error, GTK_PRINT_ERROR, GTK_PRINT_ERROR_GENERAL);
   /* The message names no patient. */
   g_assert_null (strstr (error->message, "Dupr"));
@@ -591,7 +591,7 @@ test_dialog (Fixture       *f,
   gtk_window_present (window);
   chart = chevet_store_read_chart (f->store, "p1", &error);
   g_assert_no_error (error);
-  g_assert_true (chevet_chart_print (window, chart, FOOTER, NULL, &error));
+  g_assert_true (chevet_chart_print (window, chart, FOOTER, CHEVET_CHART_PRINT_NONE, NULL, &error));
   g_assert_no_error (error);
   /* The dialog lives on without the chart. */
   g_clear_pointer (&chart, chevet_chart_free);
