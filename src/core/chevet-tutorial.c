@@ -377,7 +377,17 @@ parse_start (GMarkupParseContext  *context,
           return;
         }
       c.event = e;
-      c.value = g_strdup (value);
+      /* What is typed is in the trainee's language: a typed value is translated (the
+       * other events compare ids and names that do not change with the language). */
+      if (e == CHEVET_TUTORIAL_EVENT_TYPED)
+        {
+          char *source = normalize_source (value);
+
+          c.value = translate_source (source);
+          g_ptr_array_add (p->step->sources, source);
+        }
+      else
+        c.value = g_strdup (value);
       c.target = g_strdup (target);
       c.contains = g_strcmp0 (match, "contains") == 0;
       g_array_append_val (p->step->conditions, c);

@@ -150,6 +150,8 @@ struct _ChevetTutorialOverlay
 
   TargetState        state;
   GtkWidget         *target;          /* weak */
+  GObject           *typed_source;    /* weak: the target's editable or text buffer */
+  gulong             typed_handler;
   graphene_rect_t    hole;
   gint64             search_start;    /* frame time the step started looking, or 0 */
   guint              search_frames;
@@ -256,10 +258,57 @@ target_still_shown (ChevetTutorialOverlay *self,
          gtk_widget_get_width (self->target) > 0 && gtk_widget_get_height (self->target) > 0;
 }
 
+/* What is typed in the target (an entry, or a text view) goes to the run as "typed"
+ * events, for steps that wait for a value typed in a field. */
+static void
+on_target_text_changed (ChevetTutorialOverlay *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->typed_source == NULL || self->target == NULL)
+    return;
+  if (GTK_IS_TEXT_BUFFER (self->typed_source))
+    {
+      GtkTextIter start, end;
+
+      gtk_text_buffer_get_bounds (GTK_TEXT_BUFFER (self->typed_source), &start, &end);
+      text = gtk_text_buffer_get_text (GTK_TEXT_BUFFER (self->typed_source), &start, &end, FALSE);
+    }
+  else
+    text = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->typed_source)));
+  chevet_tutorial_run_notify (self->run, CHEVET_TUTORIAL_EVENT_TYPED, text,
+                              gtk_widget_get_name (self->target));
+}
+
+static void
+watch_typed (ChevetTutorialOverlay *self,
+             GtkWidget             *target)
+{
+  GObject *source = NULL;
+
+  if (self->typed_source != NULL)
+    g_clear_signal_handler (&self->typed_handler, self->typed_source);
+  g_clear_weak_pointer (&self->typed_source);
+  if (target == NULL)
+    return;
+  if (GTK_IS_TEXT_VIEW (target))
+    source = G_OBJECT (gtk_text_view_get_buffer (GTK_TEXT_VIEW (target)));
+  else if (GTK_IS_EDITABLE (target))
+    source = G_OBJECT (target);
+  if (source == NULL)
+    return;
+  g_set_weak_pointer (&self->typed_source, source);
+  self->typed_handler = g_signal_connect_object (source, "changed",
+                                                 G_CALLBACK (on_target_text_changed), self,
+                                                 G_CONNECT_SWAPPED);
+}
+
 static void
 set_target (ChevetTutorialOverlay *self,
             GtkWidget             *target)
 {
+  if (target != self->target)
+    watch_typed (self, target);
   g_set_weak_pointer (&self->target, target);
 }
 
@@ -903,6 +952,7 @@ chevet_tutorial_overlay_dispose (GObject *object)
     }
   g_clear_pointer (&self->dim, gtk_widget_unparent);
   g_clear_pointer (&self->callout, gtk_widget_unparent);
+  watch_typed (self, NULL);
   g_clear_weak_pointer (&self->target);
   g_clear_weak_pointer (&self->search_root);
   g_clear_object (&self->run);

@@ -459,6 +459,20 @@ start_tutorial (Fixture    *f,
 
 /* ------------------------------------------------------------------ walking */
 
+/* Types @text in the open note dialog's text, the "note_text" target. */
+static void
+type_in_note (Fixture    *f,
+              const char *text)
+{
+  GtkWindow *dialog = chevet_chart_view_get_note_dialog (chart_view (f));
+  GtkTextView *view;
+
+  g_assert_nonnull (dialog);
+  view = display_template_child (dialog, CHEVET_TYPE_NOTE_DIALOG, "text_view");
+  g_assert_cmpstr (gtk_widget_get_name (GTK_WIDGET (view)), ==, "note_text");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (view), text, -1);
+}
+
 /* Something a trainee might do instead, for an action step waiting for @event/@value:
  * reported to the run, and not what it waits for. */
 static void
@@ -515,6 +529,9 @@ wrong_gesture (Fixture             *f,
         }
       break;
     case CHEVET_TUTORIAL_EVENT_TYPED:
+      /* Typed, but not what the step asks for. */
+      type_in_note (f, "Seen in clinic.");
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -579,6 +596,12 @@ right_gesture (Fixture             *f,
         g_error ("no gesture for action %s", value);
       break;
     case CHEVET_TUTORIAL_EVENT_TYPED:
+      /* The only field a tutorial asks to type in today is the note's text. */
+      {
+        g_autofree char *text = g_strdup_printf ("Seen in clinic, %s note.", value);
+        type_in_note (f, text);
+      }
+      break;
     default:
       g_assert_not_reached ();
     }
