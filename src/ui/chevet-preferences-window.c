@@ -51,6 +51,9 @@ struct _ChevetPreferencesWindow
   ChevetAccountsPage   *accounts_page;
   AdwPreferencesPage   *server_page;
   AdwPreferencesGroup  *training_group;
+  AdwActionRow         *training_reset_row;
+  AdwMessageDialog     *reset_confirmation;
+  gboolean              resetting;
   AdwPreferencesGroup  *locked_group;
   AdwPreferencesGroup  *admin_only_group;
   AdwPreferencesGroup  *connection_group;
@@ -282,6 +285,8 @@ set_server_sensitive (ChevetPreferencesWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->server_save_button), admin && !training);
   gtk_widget_set_visible (GTK_WIDGET (self->locked_group), !unlocked && !training);
   gtk_widget_set_visible (GTK_WIDGET (self->training_group), training);
+  gtk_widget_set_visible (GTK_WIDGET (self->training_reset_row), training && admin);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "training.reset", training && admin && !self->resetting);
   gtk_widget_set_visible (GTK_WIDGET (self->admin_only_group), unlocked && !admin && !training);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.save", admin && !training && !self->server_busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "server.test-connection",
@@ -736,6 +741,79 @@ chevet_preferences_window_constructed (GObject *object)
   update_auto_lock_subtitle (self);
 }
 
+/* ------------------------------------------------------------------ training */
+
+static void
+on_training_reset (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(ChevetPreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->resetting = FALSE;
+  if (!chevet_session_reset_training_finish (CHEVET_SESSION (source), result, &error))
+    {
+      g_debug ("training reset failed: %s code %d", g_quark_to_string (error->domain), error->code);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+    }
+  else
+    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                      adw_toast_new (_("The training clinic is back in its initial state")));
+  set_server_sensitive (self);
+}
+
+static void
+on_reset_confirmation_response (ChevetPreferencesWindow *self,
+                                const char              *response,
+                                AdwMessageDialog        *confirmation)
+{
+  if (self->reset_confirmation == confirmation)
+    self->reset_confirmation = NULL;
+  if (g_strcmp0 (response, "reset") != 0 || self->session == NULL ||
+      !chevet_session_get_unlocked (self->session))
+    return;
+  self->resetting = TRUE;
+  set_server_sensitive (self);
+  chevet_session_reset_training_async (self->session, NULL, on_training_reset, g_object_ref (self));
+}
+
+static void
+training_reset_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  ChevetPreferencesWindow *self = CHEVET_PREFERENCES_WINDOW (widget);
+  AdwMessageDialog *confirmation;
+
+  confirmation = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                             _("Reset the Training Clinic?"),
+                                                             _("Every note, vital sign and recent patient "
+                                                               "written in this training workspace goes, "
+                                                               "for every trainee; the clinic is made again "
+                                                               "with today’s dates. Accounts, trainees’ "
+                                                               "progress and the audit trail stay.")));
+  adw_message_dialog_add_responses (confirmation, "cancel", _("_Cancel"), "reset", _("_Reset"), NULL);
+  adw_message_dialog_set_response_appearance (confirmation, "reset", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (confirmation, "cancel");
+  adw_message_dialog_set_close_response (confirmation, "cancel");
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (confirmation), TRUE);
+  g_signal_connect_object (confirmation, "response", G_CALLBACK (on_reset_confirmation_response), self,
+                           G_CONNECT_SWAPPED);
+  self->reset_confirmation = confirmation;
+  gtk_window_present (GTK_WINDOW (confirmation));
+}
+
+/* Testing only: the confirmation shown by Reset…, or NULL. */
+GtkWindow *
+chevet_preferences_window_get_reset_confirmation (ChevetPreferencesWindow *self)
+{
+  g_return_val_if_fail (CHEVET_IS_PREFERENCES_WINDOW (self), NULL);
+
+  return self->reset_confirmation != NULL ? GTK_WINDOW (self->reset_confirmation) : NULL;
+}
+
 static void
 chevet_preferences_window_dispose (GObject *object)
 {
@@ -817,6 +895,7 @@ chevet_preferences_window_class_init (ChevetPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, accounts_page);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, server_page);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, training_group);
+  gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, training_reset_row);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, locked_group);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, admin_only_group);
   gtk_widget_class_bind_template_child (widget_class, ChevetPreferencesWindow, connection_group);
@@ -849,6 +928,7 @@ chevet_preferences_window_class_init (ChevetPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_ca_clear_clicked);
 
   gtk_widget_class_install_action (widget_class, "server.save", NULL, server_save_action);
+  gtk_widget_class_install_action (widget_class, "training.reset", NULL, training_reset_action);
   gtk_widget_class_install_action (widget_class, "server.test-connection", NULL, server_test_connection_action);
 }
 

@@ -22,4 +22,6 @@ gboolean   chevet_preferences_window_get_server_busy (ChevetPreferencesWindow *s
 /* What the last "Test Connection" said, or NULL (none shown). */
 const char *chevet_preferences_window_get_test_result (ChevetPreferencesWindow *self);
 
+GtkWindow *chevet_preferences_window_get_reset_confirmation (ChevetPreferencesWindow *self);
+
 G_END_DECLS

@@ -38,6 +38,7 @@
 #include "chevet-session.h"
 #include "chevet-store.h"
 #include "chevet-sync.h"
+#include "chevet-training.h"
 #include "chevet-tutorial.h"
 
 struct _ChevetSession
@@ -81,6 +82,7 @@ static GParamSpec *properties[N_PROPS];
 
 enum {
   SIGNAL_LOCKING,
+  SIGNAL_TRAINING_RESET,
   N_SIGNALS
 };
 
@@ -1830,6 +1832,10 @@ chevet_session_class_init (ChevetSessionClass *klass)
 
   /* About to lock, still unlocked: the last moment to queue a write on the worker (the
    * window saves a running tutorial's progress). */
+  /* The training workspace was reset (chevet_session_reset_training_async). */
+  signals[SIGNAL_TRAINING_RESET] =
+    g_signal_new ("training-reset", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[SIGNAL_LOCKING] =
     g_signal_new ("locking", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -2523,6 +2529,60 @@ save_progress_call (ChevetStore  *store,
   if (!chevet_tutorial_progress_save (store, args[1], args[2], error))
     return NULL;
   return GINT_TO_POINTER (TRUE);
+}
+
+static gpointer
+reset_training_call (ChevetStore  *store,
+                     gpointer      data,
+                     GError      **error)
+{
+  return chevet_training_reset (store, NULL, error) ? GINT_TO_POINTER (TRUE) : NULL;
+}
+
+static void
+on_reset_training_done (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ChevetSession *self = CHEVET_SESSION (source);
+  GError *error = NULL;
+
+  if (session_call_finish (self, result, reset_training_call, &error) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* The list, a chart shown and the outbox are out of date: whoever shows them reloads. */
+  g_signal_emit (self, signals[SIGNAL_TRAINING_RESET], 0);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* chevet_training_reset on the worker (administrators of a training workspace); then
+ * "training-reset" is emitted. */
+void
+chevet_session_reset_training_async (ChevetSession       *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CHEVET_IS_SESSION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, chevet_session_reset_training_async);
+  session_call (self, reset_training_call, reset_training_call, NULL, NULL, NULL, cancellable,
+                on_reset_training_done, task);
+}
+
+gboolean
+chevet_session_reset_training_finish (ChevetSession  *self,
+                                      GAsyncResult   *result,
+                                      GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* Saves @progress_json (chevet_tutorial_run_save) for @account, refused when another

@@ -163,7 +163,6 @@ gboolean              chevet_session_save_server_settings_finish (ChevetSession 
  * one's own passphrase are for administrators: refused at once here for any other role
  * (CHEVET_STORE_ERROR_NOT_ALLOWED), and by the store again on the worker. Passphrases
  * are copied into guarded memory before these return and wiped once used. */
-gboolean       chevet_session_get_training              (ChevetSession        *self);
 void           chevet_session_list_accounts_async       (ChevetSession        *self,
                                                          GCancellable         *cancellable,
                                                          GAsyncReadyCallback   callback,
@@ -367,6 +366,15 @@ void         chevet_session_load_tutorial_progress_async  (ChevetSession        
                                                            GAsyncReadyCallback   callback,
                                                            gpointer              user_data);
 GHashTable  *chevet_session_load_tutorial_progress_finish (ChevetSession        *self,
+                                                           GAsyncResult         *result,
+                                                           GError              **error);
+/* Back to the training clinic's initial state (chevet_training_reset: administrators of a
+ * training workspace); "training-reset" is emitted when done. */
+void         chevet_session_reset_training_async          (ChevetSession        *self,
+                                                           GCancellable         *cancellable,
+                                                           GAsyncReadyCallback   callback,
+                                                           gpointer              user_data);
+gboolean     chevet_session_reset_training_finish         (ChevetSession        *self,
                                                            GAsyncResult         *result,
                                                            GError              **error);
 void         chevet_session_save_tutorial_progress_async  (ChevetSession        *self,

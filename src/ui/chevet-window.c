@@ -1049,6 +1049,18 @@ show_tutorials_action (GtkWidget  *widget,
 }
 
 /* About to lock, still unlocked: the running tutorial's place is written. */
+/* The training clinic was made again: the list, the recent patients and the outbox are
+ * new, and the chart shown is gone (it is read again from the new data when opened). */
+static void
+on_training_reset (ChevetWindow *self)
+{
+  if (!chevet_session_get_unlocked (self->session))
+    return;
+  clear_chart (self);
+  chevet_patients_page_reload (self->patients_page);
+  chevet_patients_page_refresh_outbox (self->patients_page);
+}
+
 static void
 on_session_locking (ChevetWindow *self)
 {
@@ -1436,6 +1448,8 @@ chevet_window_constructed (GObject *object)
                            G_CALLBACK (update_sync_actions), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "locking",
                            G_CALLBACK (on_session_locking), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "training-reset",
+                           G_CALLBACK (on_training_reset), self, G_CONNECT_SWAPPED);
   if (chevet_session_get_unlocked (self->session))
     chevet_patients_page_reload (self->patients_page);
   update_page (self);

@@ -31,6 +31,7 @@
 #include "chevet-chart-print.h"
 #include "chevet-chart-view.h"
 #include "chevet-note-dialog.h"
+#include "chevet-outbox.h"
 #include "chevet-patient.h"
 #include "chevet-patients-page.h"
 #include "chevet-preferences-window.h"
@@ -974,6 +975,71 @@ test_training_workspace_looks_different (Fixture       *f,
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "Chevet — Training");
 }
 
+static gint64
+count_waiting (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChevetStore) store = chevet_store_open (training_path, TRAINER, TRAINER_PASS, &error);
+  gint64 n;
+
+  g_assert_no_error (error);
+  n = chevet_outbox_count_waiting (store, &error);
+  g_assert_no_error (error);
+  return n;
+}
+
+/* The trainer resets the training clinic from Preferences; a trainee cannot. */
+static void
+test_reset_by_trainer (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GtkWidget *preferences;
+  GtkWindow *confirmation;
+
+  {
+    g_autoptr(ChevetStore) store = chevet_store_open (training_path, TRAINER, TRAINER_PASS, &error);
+    g_autoptr(ChevetOutboxItem) note = NULL;
+
+    g_assert_no_error (error);
+    note = chevet_outbox_add_note (store, "chv-pat-000012", NULL, "A note before the reset.", TRAINER, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (count_waiting (), >=, 1);
+
+  unlock_as (f, TRAINEE, TRAINEE_PASS);
+  preferences = chevet_preferences_window_new (GTK_WINDOW (f->window), f->settings);
+  chevet_preferences_window_set_session (CHEVET_PREFERENCES_WINDOW (preferences), f->session);
+  g_assert_false (gtk_widget_get_visible (display_template_child (preferences, CHEVET_TYPE_PREFERENCES_WINDOW,
+                                                                  "training_reset_row")));
+  g_assert_false (gtk_widget_activate_action (preferences, "training.reset", NULL) &&
+                  chevet_preferences_window_get_reset_confirmation (CHEVET_PREFERENCES_WINDOW (preferences)) != NULL);
+  gtk_window_destroy (GTK_WINDOW (preferences));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.lock", NULL));
+
+  unlock_as (f, TRAINER, TRAINER_PASS);
+  preferences = chevet_preferences_window_new (GTK_WINDOW (f->window), f->settings);
+  chevet_preferences_window_set_session (CHEVET_PREFERENCES_WINDOW (preferences), f->session);
+  g_assert_true (gtk_widget_get_visible (display_template_child (preferences, CHEVET_TYPE_PREFERENCES_WINDOW,
+                                                                 "training_reset_row")));
+  g_assert_true (gtk_widget_activate_action (preferences, "training.reset", NULL));
+  confirmation = chevet_preferences_window_get_reset_confirmation (CHEVET_PREFERENCES_WINDOW (preferences));
+  g_assert_nonnull (confirmation);
+  /* Cancel first: nothing happens. */
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (confirmation), "cancel");
+  drain_main_loop ();
+  g_assert_cmpint (count_waiting (), >=, 1);
+
+  g_assert_true (gtk_widget_activate_action (preferences, "training.reset", NULL));
+  confirmation = chevet_preferences_window_get_reset_confirmation (CHEVET_PREFERENCES_WINDOW (preferences));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (confirmation), "reset");
+  WAIT_UNTIL (chevet_session_has_pending (f->session) == FALSE &&
+              gtk_widget_is_sensitive (display_template_child (preferences, CHEVET_TYPE_PREFERENCES_WINDOW,
+                                                               "training_reset_row")) &&
+              count_waiting () == 0);
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
 /* The clinical workspace refuses a trainee, and the unlock page says why. */
 static void
 test_trainee_refused_by_clinic (Fixture       *f,
@@ -1098,6 +1164,8 @@ main (int   argc,
               fixture_setup, test_lock_other_account_closes_tutorial, fixture_teardown);
   g_test_add ("/training/workspace/looks-different-and-never-syncs", Fixture, NULL,
               fixture_setup, test_training_workspace_looks_different, fixture_teardown);
+  g_test_add ("/training/workspace/reset-by-trainer", Fixture, NULL,
+              fixture_setup, test_reset_by_trainer, fixture_teardown);
   g_test_add ("/training/workspace/trainee-refused-by-clinic", Fixture, NULL,
               fixture_setup_clinic, test_trainee_refused_by_clinic, fixture_teardown);
   g_test_add_func ("/training/screenshot/english", test_screenshot);
