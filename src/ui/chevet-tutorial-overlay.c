@@ -552,11 +552,12 @@ rebuild_callout (ChevetTutorialOverlay *self)
 
   gtk_widget_set_visible (self->next_button, kind == CHEVET_STEP_EXPLANATION || kind == CHEVET_STEP_RECAP);
   gtk_button_set_label (GTK_BUTTON (self->next_button), kind == CHEVET_STEP_RECAP ? _("_Finish") : _("_Next"));
-  gtk_widget_set_visible (self->skip_button, kind == CHEVET_STEP_ACTION || kind == CHEVET_STEP_QUESTION);
+  /* Back, Skip Step and Quit are always there (greyed where they cannot act: Back on the
+   * first step, Skip Step on the recap, which Finish ends). */
+  gtk_widget_set_visible (self->skip_button, TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "tutorial.next",
                                  kind == CHEVET_STEP_EXPLANATION || kind == CHEVET_STEP_RECAP);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "tutorial.skip",
-                                 kind == CHEVET_STEP_ACTION || kind == CHEVET_STEP_QUESTION);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "tutorial.skip", kind != CHEVET_STEP_RECAP);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "tutorial.back", position > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "tutorial.answer", kind == CHEVET_STEP_QUESTION);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "tutorial.check", kind == CHEVET_STEP_QUESTION);
