@@ -333,6 +333,16 @@ on_break_glass_page_cancel (ChevetWindow *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->patients_page));
 }
 
+/* Reads the chart shown again, after a commit that may change it. A chart still loading
+ * is read again too: its read may have run before the commit. */
+static void
+reload_chart (ChevetWindow *self)
+{
+  if (chevet_chart_view_get_chart (self->chart_view) != NULL ||
+      chevet_chart_view_get_loading (self->chart_view))
+    gtk_widget_activate_action (GTK_WIDGET (self->chart_view), "chart.reload", NULL);
+}
+
 static void
 on_chart_view_outbox_changed (ChevetWindow *self,
                               const char   *message)
@@ -357,8 +367,7 @@ static void
 on_conflict_resolved (ChevetWindow *self)
 {
   chevet_patients_page_refresh_outbox (self->patients_page);
-  if (chevet_chart_view_get_chart (self->chart_view) != NULL)
-    gtk_widget_activate_action (GTK_WIDGET (self->chart_view), "chart.reload", NULL);
+  reload_chart (self);
 }
 
 static void
@@ -518,8 +527,7 @@ on_sync_done (GObject      *source,
 
   /* Whatever happened, what was committed is in the cache now: read it again. */
   chevet_patients_page_reload (self->patients_page);
-  if (chevet_chart_view_get_chart (self->chart_view) != NULL)
-    gtk_widget_activate_action (GTK_WIDGET (self->chart_view), "chart.reload", NULL);
+  reload_chart (self);
   if (self->outbox_window != NULL)
     chevet_outbox_window_reload (CHEVET_OUTBOX_WINDOW (self->outbox_window));
 
