@@ -3,6 +3,7 @@
  */
 #pragma once
 
+#include "test-log.h"
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 

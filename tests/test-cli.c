@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include "test-log.h"
+
 #include <string.h>
 #include <unistd.h>
 

@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include "test-log.h"
+
 #include "chevet-fhir.h"
 
 static void

@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include "test-log.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <json-glib/json-glib.h>
