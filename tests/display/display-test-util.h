@@ -1,4 +1,5 @@
-/* display-test-util.h: waiting on the main loop, shared by the display tests
+/* display-test-util.h: waiting on the main loop, workspaces and windows, shared by the
+ * display tests
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
@@ -6,6 +7,21 @@
 #include "../test-log.h"
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
+
+#ifndef G_SETTINGS_ENABLE_BACKEND
+#define G_SETTINGS_ENABLE_BACKEND
+#endif
+#include <gio/gsettingsbackend.h>
+
+#include "chevet-generator.h"
+#include "chevet-import.h"
+#include "chevet-session.h"
+#include "chevet-store.h"
+#include "chevet-unlock-page.h"
+#include "chevet-window.h"
+
+/* The application's settings schema, as the tests give it a memory backend. */
+#define DISPLAY_SCHEMA_ID "io.github.chevet.Chevet"
 
 /* How long a condition may take before the test fails; a file may define its own. */
 #ifndef WAIT_SECONDS
@@ -122,4 +138,169 @@ display_save_png (GtkWidget  *widget,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
   g_assert_true (gdk_texture_save_to_png (texture, file));
   g_test_message ("saved %s", file);
+}
+
+/* Workspaces */
+
+/* A new temporary folder from @tmpl (g_dir_make_tmp); *@path is a workspace path in it. */
+static inline char *
+display_make_tmpdir (const char  *tmpl,
+                     char       **path)
+{
+  g_autoptr(GError) error = NULL;
+  char *tmpdir = g_dir_make_tmp (tmpl, &error);
+
+  g_assert_no_error (error);
+  *path = g_build_filename (tmpdir, "clinic", NULL);
+  return tmpdir;
+}
+
+/* NDJSON (NUL-terminated) of the @n patients @generator writes. */
+static inline char *
+display_generator_ndjson (ChevetGenerator *generator,
+                          guint            n)
+{
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GError) error = NULL;
+
+  chevet_generator_write_ndjson (generator, n, out, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (out, "", 1, NULL, NULL, &error);
+  g_output_stream_close (out, NULL, &error);
+  g_assert_no_error (error);
+  return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (out));
+}
+
+/* NDJSON of a generated clinic of @n patients, from @seed, as of 2026-01-15. */
+static inline char *
+display_generate_clinic (guint64 seed,
+                         guint   n)
+{
+  g_autoptr(ChevetGenerator) generator = chevet_generator_new (seed, "2026-01-15");
+
+  return display_generator_ndjson (generator, n);
+}
+
+/* A new encrypted workspace at @path, @account its administrator, holding @ndjson when not
+ * NULL (cheap key derivation when main set it so). */
+static inline ChevetStore *
+display_store_create (const char *path,
+                      const char *name,
+                      const char *account,
+                      const char *passphrase,
+                      const char *ndjson)
+{
+  g_autoptr(ChevetStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store = chevet_store_create (path, name, account, passphrase, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+  if (ndjson != NULL)
+    {
+      gboolean imported = chevet_store_import_data (store, ndjson, -1, "test.ndjson", NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_true (imported);
+    }
+  return g_steal_pointer (&store);
+}
+
+/* Windows */
+
+/* A window (not yet shown) on the workspace at @path, with settings of its own in memory
+ * (@width x @height when @width > 0); the caller owns the window, *@settings and *@session. */
+static inline ChevetWindow *
+display_window_new (const char     *path,
+                    int             width,
+                    int             height,
+                    GSettings     **settings,
+                    ChevetSession **session)
+{
+  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
+
+  *settings = g_settings_new_with_backend (DISPLAY_SCHEMA_ID, backend);
+  if (width > 0)
+    {
+      g_settings_set_int (*settings, "window-width", width);
+      g_settings_set_int (*settings, "window-height", height);
+    }
+  *session = chevet_session_new (path);
+  return g_object_ref (chevet_window_new (NULL, *session, *settings));
+}
+
+/* The same window, presented, once the main loop has run what was ready. */
+static inline ChevetWindow *
+display_window_open (const char     *path,
+                     int             width,
+                     int             height,
+                     GSettings     **settings,
+                     ChevetSession **session)
+{
+  ChevetWindow *window = display_window_new (path, width, height, settings, session);
+
+  gtk_window_present (GTK_WINDOW (window));
+  drain_main_loop ();
+  return window;
+}
+
+/* Drops the caller's *@session and waits until it is finalized: it goes once its last
+ * queued job (closing the store) came back. */
+static inline void
+display_session_finalize (ChevetSession **session)
+{
+  ChevetSession *weak = *session;
+
+  g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
+  g_clear_object (session);
+  WAIT_UNTIL (weak == NULL);
+}
+
+/* Destroys @window and checks nothing kept it, then lets *@session and *@settings go. */
+static inline void
+display_window_close (ChevetWindow   *window,
+                      ChevetSession **session,
+                      GSettings     **settings)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  drain_main_loop ();
+  g_assert_finalize_object (window);
+  display_session_finalize (session);
+  g_clear_object (settings);
+}
+
+/* Unlocking */
+
+/* Types @account and @passphrase on @window's unlock page. */
+static inline void
+display_unlock_type (ChevetWindow *window,
+                     const char   *account,
+                     const char   *passphrase)
+{
+  ChevetUnlockPage *page = display_template_child (window, CHEVET_TYPE_WINDOW, "unlock_page");
+
+  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), account);
+  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), passphrase);
+}
+
+/* Types @account and @passphrase and activates unlock.unlock, without waiting. */
+static inline void
+display_unlock_start (ChevetWindow *window,
+                      const char   *account,
+                      const char   *passphrase)
+{
+  ChevetUnlockPage *page = display_template_child (window, CHEVET_TYPE_WINDOW, "unlock_page");
+
+  display_unlock_type (window, account, passphrase);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "unlock.unlock", NULL));
+}
+
+/* Unlocks @window as @account and waits until its session is unlocked. */
+static inline void
+display_unlock (ChevetWindow *window,
+                const char   *account,
+                const char   *passphrase)
+{
+  display_unlock_start (window, account, passphrase);
+  WAIT_UNTIL (chevet_session_get_unlocked (chevet_window_get_session (window)));
 }
