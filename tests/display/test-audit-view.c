@@ -13,9 +13,6 @@
 
 #include "config.h"
 
-#define G_SETTINGS_ENABLE_BACKEND
-#include <gio/gsettingsbackend.h>
-
 #include <adwaita.h>
 #include <string.h>
 
@@ -33,7 +30,6 @@
 #include "chevet-unlock-page.h"
 #include "chevet-window.h"
 
-#define SCHEMA_ID    "io.github.chevet.Chevet"
 #define ACCOUNT      "dr.ndiaye"
 #define PASSPHRASE   "correct horse battery staple"
 #define OLD_ACCOUNT  "dr.old"
@@ -57,21 +53,6 @@ typedef struct
 static char *clinic_ndjson;
 
 static char *
-generate_clinic (void)
-{
-  g_autoptr(ChevetGenerator) generator = chevet_generator_new (11, "2026-01-15");
-  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
-  g_autoptr(GError) error = NULL;
-
-  chevet_generator_write_ndjson (generator, N_PATIENTS, out, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_output_stream_write_all (out, "", 1, NULL, NULL, &error);
-  g_output_stream_close (out, NULL, &error);
-  g_assert_no_error (error);
-  return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (out));
-}
-
-static char *
 days_ago (int days)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
@@ -84,20 +65,14 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
   g_autoptr(ChevetStore) store = NULL;
   g_autoptr(GPtrArray) patients = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *old = days_ago (60);
   g_autofree char *recent = days_ago (2);
 
-  f->tmpdir = g_dir_make_tmp ("chevet-test-audit-view-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->tmpdir, "clinic", NULL);
-  store = chevet_store_create (f->path, "Poste de santé", ACCOUNT, PASSPHRASE, &error);
-  g_assert_no_error (error);
-  chevet_store_import_data (store, clinic_ndjson, -1, "clinic.ndjson", NULL, &error);
-  g_assert_no_error (error);
+  f->tmpdir = display_make_tmpdir ("chevet-test-audit-view-XXXXXX", &f->path);
+  store = display_store_create (f->path, "Poste de santé", ACCOUNT, PASSPHRASE, clinic_ndjson);
   patients = chevet_store_search_patients (store, NULL, 0, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (patients->len, >=, 2);
@@ -114,30 +89,14 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
   g_clear_object (&store);
 
-  f->settings = g_settings_new_with_backend (SCHEMA_ID, backend);
-  g_settings_set_int (f->settings, "window-width", 1100);
-  g_settings_set_int (f->settings, "window-height", 760);
-  f->session = chevet_session_new (f->path);
-  f->window = g_object_ref (chevet_window_new (NULL, f->session, f->settings));
-  gtk_window_present (GTK_WINDOW (f->window));
-  drain_main_loop ();
+  f->window = display_window_open (f->path, 1100, 760, &f->settings, &f->session);
 }
 
 static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  ChevetSession *session = f->session;
-
-  gtk_window_destroy (GTK_WINDOW (f->window));
-  drain_main_loop ();
-  g_assert_finalize_object (f->window);
-
-  g_object_add_weak_pointer (G_OBJECT (session), (gpointer *) &session);
-  g_clear_object (&f->session);
-  WAIT_UNTIL (session == NULL);
-
-  g_clear_object (&f->settings);
+  display_window_close (f->window, &f->session, &f->settings);
   g_clear_object (&f->a);
   g_clear_object (&f->b);
   remove_tree (f->tmpdir);
@@ -148,12 +107,7 @@ fixture_teardown (Fixture       *f,
 static void
 unlock (Fixture *f)
 {
-  ChevetUnlockPage *page = display_template_child (f->window, CHEVET_TYPE_WINDOW, "unlock_page");
-
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), ACCOUNT);
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), PASSPHRASE);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "unlock.unlock", NULL));
-  WAIT_UNTIL (chevet_session_get_unlocked (f->session));
+  display_unlock (f->window, ACCOUNT, PASSPHRASE);
 }
 
 static void
@@ -555,7 +509,6 @@ static void
 test_audit_clinician (Fixture       *f,
                       gconstpointer  data)
 {
-  ChevetUnlockPage *page = display_template_child (f->window, CHEVET_TYPE_WINDOW, "unlock_page");
   g_autoptr(GError) error = NULL;
 
   {
@@ -566,11 +519,7 @@ test_audit_clinician (Fixture       *f,
                                              "quiet lagoon evening", &error));
     g_assert_no_error (error);
   }
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), NURSE);
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"),
-                         "quiet lagoon evening");
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "unlock.unlock", NULL));
-  WAIT_UNTIL (chevet_session_get_unlocked (f->session));
+  display_unlock (f->window, NURSE, "quiet lagoon evening");
   g_assert_cmpint (chevet_session_get_role (f->session), ==, CHEVET_ROLE_CLINICIAN);
 
   g_assert_false (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-audit", NULL) &&
@@ -591,7 +540,7 @@ main (int argc, char *argv[])
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   chevet_store_set_kdf_cost_for_testing (1, 8192);
-  clinic_ndjson = generate_clinic ();
+  clinic_ndjson = display_generate_clinic (11, N_PATIENTS);
 
   g_test_add ("/audit-view/entries-filters-break-glass-verify-lock", Fixture, NULL, fixture_setup,
               test_audit_view, fixture_teardown);

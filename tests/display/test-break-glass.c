@@ -13,9 +13,6 @@
 
 #include "config.h"
 
-#define G_SETTINGS_ENABLE_BACKEND
-#include <gio/gsettingsbackend.h>
-
 #include <adwaita.h>
 #include <string.h>
 
@@ -33,7 +30,6 @@
 #include "chevet-unlock-page.h"
 #include "chevet-window.h"
 
-#define SCHEMA_ID   "io.github.chevet.Chevet"
 #define ACCOUNT     "dr.martin"
 #define PASSPHRASE  "correct horse battery staple"
 #define PROBLEM     "Sealed diagnosis Quixotia"
@@ -69,41 +65,16 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
-  g_autoptr(ChevetStore) store = NULL;
-  g_autoptr(GError) error = NULL;
-
-  f->tmpdir = g_dir_make_tmp ("chevet-test-break-glass-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->tmpdir, "clinic", NULL);
-  store = chevet_store_create (f->path, "Maison de santé", ACCOUNT, PASSPHRASE, &error);
-  g_assert_no_error (error);
-  chevet_store_import_data (store, patients_ndjson, -1, "test.ndjson", NULL, &error);
-  g_assert_no_error (error);
-  g_clear_object (&store);
-
-  f->settings = g_settings_new_with_backend (SCHEMA_ID, backend);
-  g_settings_set_int (f->settings, "window-width", 1100);
-  g_settings_set_int (f->settings, "window-height", 760);
-  f->session = chevet_session_new (f->path);
-  f->window = g_object_ref (chevet_window_new (NULL, f->session, f->settings));
-  gtk_window_present (GTK_WINDOW (f->window));
-  drain_main_loop ();
+  f->tmpdir = display_make_tmpdir ("chevet-test-break-glass-XXXXXX", &f->path);
+  g_object_unref (display_store_create (f->path, "Maison de santé", ACCOUNT, PASSPHRASE, patients_ndjson));
+  f->window = display_window_open (f->path, 1100, 760, &f->settings, &f->session);
 }
 
 static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  ChevetSession *session = f->session;
-
-  gtk_window_destroy (GTK_WINDOW (f->window));
-  drain_main_loop ();
-  g_assert_finalize_object (f->window);
-  g_object_add_weak_pointer (G_OBJECT (session), (gpointer *) &session);
-  g_clear_object (&f->session);
-  WAIT_UNTIL (session == NULL);
-  g_clear_object (&f->settings);
+  display_window_close (f->window, &f->session, &f->settings);
   remove_tree (f->tmpdir);
   g_free (f->tmpdir);
   g_free (f->path);
@@ -147,9 +118,7 @@ unlock (Fixture *f)
   ChevetUnlockPage *page = display_template_child (f->window, CHEVET_TYPE_WINDOW, "unlock_page");
 
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "unlock");
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), ACCOUNT);
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), PASSPHRASE);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "unlock.unlock", NULL));
+  display_unlock_start (f->window, ACCOUNT, PASSPHRASE);
   WAIT_UNTIL (!chevet_unlock_page_get_busy (page));
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "patients");
   WAIT_UNTIL (!chevet_patients_page_get_searching (patients_page (f)) &&

@@ -14,9 +14,6 @@
 
 #include "config.h"
 
-#define G_SETTINGS_ENABLE_BACKEND
-#include <gio/gsettingsbackend.h>
-
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -39,7 +36,6 @@
 #include "chevet-vitals-dialog.h"
 #include "chevet-window.h"
 
-#define SCHEMA_ID    "io.github.chevet.Chevet"
 #define ACCOUNT      "dr.ndiaye"
 #define PASSPHRASE   "correct horse battery staple"
 #define N_PATIENTS   6
@@ -64,21 +60,6 @@ typedef struct
 
 /* Workspace and window */
 
-static char *
-generate_clinic (void)
-{
-  g_autoptr(ChevetGenerator) generator = chevet_generator_new (7, "2026-01-15");
-  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
-  g_autoptr(GError) error = NULL;
-
-  chevet_generator_write_ndjson (generator, N_PATIENTS, out, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_output_stream_write_all (out, "", 1, NULL, NULL, &error);
-  g_output_stream_close (out, NULL, &error);
-  g_assert_no_error (error);
-  return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (out));
-}
-
 static ChevetStore *
 open_store (Fixture *f)
 {
@@ -98,13 +79,8 @@ chart_view (Fixture *f)
 static void
 unlock (Fixture *f)
 {
-  ChevetUnlockPage *page = display_template_child (f->window, CHEVET_TYPE_WINDOW, "unlock_page");
-
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "unlock");
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), ACCOUNT);
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), PASSPHRASE);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "unlock.unlock", NULL));
-  WAIT_UNTIL (chevet_session_get_unlocked (f->session));
+  display_unlock (f->window, ACCOUNT, PASSPHRASE);
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "patients");
 }
 
@@ -130,18 +106,12 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
   g_autoptr(ChevetStore) store = NULL;
   g_autoptr(GPtrArray) patients = NULL;
   g_autoptr(GError) error = NULL;
 
-  f->tmpdir = g_dir_make_tmp ("chevet-test-outbox-ui-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->tmpdir, "clinic", NULL);
-  store = chevet_store_create (f->path, "Poste de santé", ACCOUNT, PASSPHRASE, &error);
-  g_assert_no_error (error);
-  chevet_store_import_data (store, clinic_ndjson, -1, "clinic.ndjson", NULL, &error);
-  g_assert_no_error (error);
+  f->tmpdir = display_make_tmpdir ("chevet-test-outbox-ui-XXXXXX", &f->path);
+  store = display_store_create (f->path, "Poste de santé", ACCOUNT, PASSPHRASE, clinic_ndjson);
   /* The patient with the most encounters: the note can name one. */
   patients = chevet_store_search_patients (store, NULL, 0, 0, &error);
   g_assert_no_error (error);
@@ -165,13 +135,7 @@ fixture_setup (Fixture       *f,
   }
   g_clear_object (&store);
 
-  f->settings = g_settings_new_with_backend (SCHEMA_ID, backend);
-  g_settings_set_int (f->settings, "window-width", 1100);
-  g_settings_set_int (f->settings, "window-height", 760);
-  f->session = chevet_session_new (f->path);
-  f->window = g_object_ref (chevet_window_new (NULL, f->session, f->settings));
-  gtk_window_present (GTK_WINDOW (f->window));
-  drain_main_loop ();
+  f->window = display_window_open (f->path, 1100, 760, &f->settings, &f->session);
   unlock (f);
 }
 
@@ -179,17 +143,7 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  ChevetSession *session = f->session;
-
-  gtk_window_destroy (GTK_WINDOW (f->window));
-  drain_main_loop ();
-  g_assert_finalize_object (f->window);
-
-  g_object_add_weak_pointer (G_OBJECT (session), (gpointer *) &session);
-  g_clear_object (&f->session);
-  WAIT_UNTIL (session == NULL);
-
-  g_clear_object (&f->settings);
+  display_window_close (f->window, &f->session, &f->settings);
   remove_tree (f->tmpdir);
   g_free (f->tmpdir);
   g_free (f->path);
@@ -1106,7 +1060,7 @@ main (int   argc,
                                                 GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   }
   chevet_store_set_kdf_cost_for_testing (1, 8192);
-  clinic_ndjson = generate_clinic ();
+  clinic_ndjson = display_generate_clinic (7, N_PATIENTS);
 
   g_test_add ("/outbox-ui/note/saved-shown-waiting-and-kept", Fixture, NULL,
               fixture_setup, test_note_saved_and_waiting, fixture_teardown);
