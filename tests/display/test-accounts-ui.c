@@ -16,9 +16,6 @@
 
 #include "config.h"
 
-#define G_SETTINGS_ENABLE_BACKEND
-#include <gio/gsettingsbackend.h>
-
 #include <adwaita.h>
 #include <string.h>
 
@@ -32,7 +29,6 @@
 #include "chevet-unlock-page.h"
 #include "chevet-window.h"
 
-#define SCHEMA_ID        "io.github.chevet.Chevet"
 #define ADMIN            "dr.ndiaye"
 #define ADMIN_PASSPHRASE "correct horse battery staple"
 #define KOFI             "kofi"
@@ -66,16 +62,12 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
   g_autoptr(ChevetStore) store = NULL;
   g_autoptr(ChevetServerSettings) server = chevet_server_settings_new ();
   g_autoptr(GError) error = NULL;
 
-  f->tmpdir = g_dir_make_tmp ("chevet-test-accounts-ui-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->tmpdir, "clinic", NULL);
-  store = chevet_store_create (f->path, "Poste de santé", ADMIN, ADMIN_PASSPHRASE, &error);
-  g_assert_no_error (error);
+  f->tmpdir = display_make_tmpdir ("chevet-test-accounts-ui-XXXXXX", &f->path);
+  store = display_store_create (f->path, "Poste de santé", ADMIN, ADMIN_PASSPHRASE, NULL);
   g_assert_true (chevet_store_add_account (store, KOFI, CHEVET_ROLE_CLINICIAN, KOFI_PASSPHRASE, &error));
   g_assert_no_error (error);
   chevet_server_settings_set_base_url (server, "https://fhir.clinic.example/r4");
@@ -83,37 +75,21 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
   g_clear_object (&store);
 
-  f->settings = g_settings_new_with_backend (SCHEMA_ID, backend);
-  g_settings_set_int (f->settings, "window-width", 1000);
-  g_settings_set_int (f->settings, "window-height", 700);
-  f->session = chevet_session_new (f->path);
-  f->window = g_object_ref (chevet_window_new (NULL, f->session, f->settings));
-  gtk_window_present (GTK_WINDOW (f->window));
-  drain_main_loop ();
+  f->window = display_window_open (f->path, 1000, 700, &f->settings, &f->session);
 }
 
 static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  ChevetSession *session = f->session;
-
   if (f->preferences != NULL)
     {
       gtk_window_destroy (GTK_WINDOW (f->preferences));
       drain_main_loop ();
       g_assert_finalize_object (g_steal_pointer (&f->preferences));
     }
-  gtk_window_destroy (GTK_WINDOW (f->window));
-  drain_main_loop ();
-  g_assert_finalize_object (f->window);
-
-  g_object_add_weak_pointer (G_OBJECT (session), (gpointer *) &session);
-  g_clear_object (&f->session);
-  WAIT_UNTIL (session == NULL);
-
+  display_window_close (f->window, &f->session, &f->settings);
   chevet_store_set_clock_for_testing (NULL);
-  g_clear_object (&f->settings);
   remove_tree (f->tmpdir);
   g_free (f->tmpdir);
   g_free (f->path);
@@ -123,27 +99,6 @@ static ChevetUnlockPage *
 unlock_page (Fixture *f)
 {
   return display_template_child (f->window, CHEVET_TYPE_WINDOW, "unlock_page");
-}
-
-static void
-type_unlock (Fixture    *f,
-             const char *account,
-             const char *passphrase)
-{
-  ChevetUnlockPage *page = unlock_page (f);
-
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), account);
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), passphrase);
-}
-
-static void
-unlock (Fixture    *f,
-        const char *account,
-        const char *passphrase)
-{
-  type_unlock (f, account, passphrase);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (unlock_page (f)), "unlock.unlock", NULL));
-  WAIT_UNTIL (chevet_session_get_unlocked (f->session));
 }
 
 /* Preferences over the window, on the Accounts page, its first reading done. */
@@ -267,7 +222,7 @@ test_administrator (Fixture       *f,
   g_autoptr(GError) weak_error = NULL;
   g_auto(GStrv) accounts = NULL;
 
-  unlock (f, ADMIN, ADMIN_PASSPHRASE);
+  display_unlock (f->window, ADMIN, ADMIN_PASSPHRASE);
   page = open_accounts (f);
 
   /* Every account, one's own marked and not removable from here. */
@@ -406,7 +361,7 @@ test_clinician (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(ChevetServerSettings) server = chevet_server_settings_new ();
 
-  unlock (f, KOFI, KOFI_PASSPHRASE);
+  display_unlock (f->window, KOFI, KOFI_PASSPHRASE);
   page = open_accounts (f);
   prefs = CHEVET_PREFERENCES_WINDOW (f->preferences);
 
@@ -466,7 +421,7 @@ test_change_own (Fixture       *f,
   ChevetAccountsPage *page;
   ChevetPassphraseDialog *dialog;
 
-  unlock (f, KOFI, KOFI_PASSPHRASE);
+  display_unlock (f->window, KOFI, KOFI_PASSPHRASE);
   page = open_accounts (f);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "accounts.change-passphrase", NULL));
@@ -510,8 +465,7 @@ unlock_sensitive (Fixture *f)
 static void
 fail_once (Fixture *f)
 {
-  type_unlock (f, KOFI, "not the right passphrase");
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (unlock_page (f)), "unlock.unlock", NULL));
+  display_unlock_start (f->window, KOFI, "not the right passphrase");
   WAIT_UNTIL (!chevet_unlock_page_get_busy (unlock_page (f)));
 }
 
@@ -531,14 +485,14 @@ test_unlock_delay (Fixture       *f,
   fail_once (f);
   fail_once (f);
   g_assert_cmpstr (delay_text (f), ==, "3 failed attempts.");
-  type_unlock (f, KOFI, "not the right passphrase");
+  display_unlock_type (f->window, KOFI, "not the right passphrase");
   g_assert_true (unlock_sensitive (f));
   fail_once (f);
   /* The fourth costs 30 seconds: counted down, Unlock insensitive meanwhile. */
   g_assert_cmpint (chevet_unlock_page_get_wait (page, &n), ==, 30);
   g_assert_cmpuint (n, ==, 4);
   g_assert_cmpstr (delay_text (f), ==, "4 failed attempts. Try again in 30 seconds.");
-  type_unlock (f, KOFI, KOFI_PASSPHRASE);
+  display_unlock_type (f->window, KOFI, KOFI_PASSPHRASE);
   g_assert_false (unlock_sensitive (f));
   fake_now += 2 * G_USEC_PER_SEC;
   chevet_unlock_page_refresh_delay (page);
@@ -548,18 +502,18 @@ test_unlock_delay (Fixture       *f,
     display_save_png (GTK_WIDGET (f->window), g_getenv ("CHEVET_ACCOUNTS_PNG_DIR"), "unlock-countdown.png");
 
   /* Another name has its own count (names without a slot share one). */
-  type_unlock (f, ADMIN, ADMIN_PASSPHRASE);
+  display_unlock_type (f->window, ADMIN, ADMIN_PASSPHRASE);
   g_assert_null (delay_text (f));
   g_assert_true (unlock_sensitive (f));
 
   /* Over: the count stays, Unlock is back, and the right passphrase opens. */
-  type_unlock (f, KOFI, KOFI_PASSPHRASE);
+  display_unlock_type (f->window, KOFI, KOFI_PASSPHRASE);
   g_assert_false (unlock_sensitive (f));
   fake_now += 28 * G_USEC_PER_SEC;
   chevet_unlock_page_refresh_delay (page);
   g_assert_cmpstr (delay_text (f), ==, "4 failed attempts.");
   g_assert_true (unlock_sensitive (f));
-  unlock (f, KOFI, KOFI_PASSPHRASE);
+  display_unlock (f->window, KOFI, KOFI_PASSPHRASE);
 
   /* A success resets the count: after a lock, nothing to say. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.lock", NULL));

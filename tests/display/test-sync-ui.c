@@ -15,9 +15,6 @@
 
 #include "config.h"
 
-#define G_SETTINGS_ENABLE_BACKEND
-#include <gio/gsettingsbackend.h>
-
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -34,7 +31,6 @@
 #include "chevet-unlock-page.h"
 #include "chevet-window.h"
 
-#define SCHEMA_ID    "io.github.chevet.Chevet"
 #define ACCOUNT      "dr.ndiaye"
 #define PASSPHRASE   "correct horse battery staple"
 #define N_PATIENTS   12
@@ -157,13 +153,8 @@ open_store (Fixture *f)
 static void
 unlock (Fixture *f)
 {
-  ChevetUnlockPage *page = display_template_child (f->window, CHEVET_TYPE_WINDOW, "unlock_page");
-
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "unlock");
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), ACCOUNT);
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), PASSPHRASE);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "unlock.unlock", NULL));
-  WAIT_UNTIL (chevet_session_get_unlocked (f->session));
+  display_unlock (f->window, ACCOUNT, PASSPHRASE);
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "patients");
 }
 
@@ -173,26 +164,15 @@ fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
   ChevetTestCertKind kind = GPOINTER_TO_UINT (data);
-  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
   g_autoptr(ChevetStore) store = NULL;
-  g_autoptr(GError) error = NULL;
 
-  f->tmpdir = g_dir_make_tmp ("chevet-test-sync-ui-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->tmpdir, "clinic", NULL);
+  f->tmpdir = display_make_tmpdir ("chevet-test-sync-ui-XXXXXX", &f->path);
   f->server = start_server (f, "server", kind, N_PATIENTS);
-  store = chevet_store_create (f->path, "Poste de santé", ACCOUNT, PASSPHRASE, &error);
-  g_assert_no_error (error);
+  store = display_store_create (f->path, "Poste de santé", ACCOUNT, PASSPHRASE, NULL);
   save_settings (f, store, f->server);
   g_clear_object (&store);
 
-  f->settings = g_settings_new_with_backend (SCHEMA_ID, backend);
-  g_settings_set_int (f->settings, "window-width", 1100);
-  g_settings_set_int (f->settings, "window-height", 760);
-  f->session = chevet_session_new (f->path);
-  f->window = g_object_ref (chevet_window_new (NULL, f->session, f->settings));
-  gtk_window_present (GTK_WINDOW (f->window));
-  drain_main_loop ();
+  f->window = display_window_open (f->path, 1100, 760, &f->settings, &f->session);
   unlock (f);
   /* The sync state is read once unlocked. */
   WAIT_UNTIL (page_label (f, "sync_label") != NULL);
@@ -202,20 +182,10 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  ChevetSession *session = f->session;
-
   WAIT_UNTIL (!chevet_session_get_syncing (f->session));
-  gtk_window_destroy (GTK_WINDOW (f->window));
-  drain_main_loop ();
-  g_assert_finalize_object (f->window);
-
-  g_object_add_weak_pointer (G_OBJECT (session), (gpointer *) &session);
-  g_clear_object (&f->session);
-  WAIT_UNTIL (session == NULL);
-
+  display_window_close (f->window, &f->session, &f->settings);
   chevet_test_server_stop (f->server);
   g_assert_finalize_object (f->server);
-  g_clear_object (&f->settings);
   remove_tree (f->tmpdir);
   g_free (f->tmpdir);
   g_free (f->path);
