@@ -20,9 +20,6 @@
 
 #include "config.h"
 
-#define G_SETTINGS_ENABLE_BACKEND
-#include <gio/gsettingsbackend.h>
-
 #include <adwaita.h>
 #include <string.h>
 
@@ -41,7 +38,6 @@
 #include "chevet-unlock-page.h"
 #include "chevet-window.h"
 
-#define SCHEMA_ID    "io.github.chevet.Chevet"
 #define ACCOUNT      "dr.sow"
 #define PASSPHRASE   "correct horse battery staple"
 #define OTHER        "nurse.bangoura"
@@ -66,35 +62,15 @@ typedef struct
 
 /* Workspace */
 
-static char *
-generate_clinic (void)
-{
-  g_autoptr(ChevetGenerator) generator = chevet_generator_new (11, "2026-01-15");
-  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
-  g_autoptr(GError) error = NULL;
-
-  chevet_generator_write_ndjson (generator, N_PATIENTS, out, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_output_stream_write_all (out, "", 1, NULL, NULL, &error);
-  g_output_stream_close (out, NULL, &error);
-  g_assert_no_error (error);
-  return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (out));
-}
-
 static void
 create_workspace (void)
 {
   g_autoptr(ChevetStore) store = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *ndjson = generate_clinic ();
+  g_autofree char *ndjson = display_generate_clinic (11, N_PATIENTS);
 
-  workspace_dir = g_dir_make_tmp ("chevet-test-lock-XXXXXX", &error);
-  g_assert_no_error (error);
-  workspace_path = g_build_filename (workspace_dir, "clinic", NULL);
-  store = chevet_store_create (workspace_path, "Poste de santé", ACCOUNT, PASSPHRASE, &error);
-  g_assert_no_error (error);
-  g_assert_true (chevet_store_import_data (store, ndjson, -1, "clinic.ndjson", NULL, &error));
-  g_assert_no_error (error);
+  workspace_dir = display_make_tmpdir ("chevet-test-lock-XXXXXX", &workspace_path);
+  store = display_store_create (workspace_path, "Poste de santé", ACCOUNT, PASSPHRASE, ndjson);
   g_assert_true (chevet_store_add_account (store, OTHER, CHEVET_ROLE_CLINICIAN, OTHER_PASS, &error));
   g_assert_no_error (error);
 }
@@ -160,11 +136,7 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
-
-  f->settings = g_settings_new_with_backend (SCHEMA_ID, backend);
-  f->session = chevet_session_new (workspace_path);
-  f->window = g_object_ref (chevet_window_new (NULL, f->session, f->settings));
+  f->window = display_window_new (workspace_path, 0, 0, &f->settings, &f->session);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1100, 760);
   f->auto_lock = chevet_window_get_auto_lock (f->window);
   g_assert_nonnull (f->auto_lock);
@@ -178,16 +150,7 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  ChevetSession *session = f->session;
-
-  gtk_window_destroy (GTK_WINDOW (f->window));
-  drain_main_loop ();
-  g_assert_finalize_object (f->window);
-
-  g_object_add_weak_pointer (G_OBJECT (session), (gpointer *) &session);
-  g_clear_object (&f->session);
-  WAIT_UNTIL (session == NULL);
-  g_clear_object (&f->settings);
+  display_window_close (f->window, &f->session, &f->settings);
 }
 
 /* Widgets */
@@ -222,13 +185,8 @@ unlock_as (Fixture    *f,
            const char *account,
            const char *passphrase)
 {
-  ChevetUnlockPage *page = display_template_child (f->window, CHEVET_TYPE_WINDOW, "unlock_page");
-
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "unlock");
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), account);
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), passphrase);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "unlock.unlock", NULL));
-  WAIT_UNTIL (chevet_session_get_unlocked (f->session));
+  display_unlock (f->window, account, passphrase);
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "patients");
   WAIT_UNTIL (!chevet_patients_page_get_searching (patients_page (f)) &&
               g_strcmp0 (chevet_patients_page_get_query (patients_page (f)), "") == 0);

@@ -19,9 +19,6 @@
 
 #include "config.h"
 
-#define G_SETTINGS_ENABLE_BACKEND
-#include <gio/gsettingsbackend.h>
-
 #include <adwaita.h>
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -47,7 +44,6 @@
 #include "chevet-unlock-page.h"
 #include "chevet-window.h"
 
-#define SCHEMA_ID     "io.github.chevet.Chevet"
 #define TRAINER       "amara"
 #define TRAINER_PASS  "mango tree at noon"
 #define TRAINEE       "lea"
@@ -78,10 +74,8 @@ create_workspaces (void)
   g_autoptr(ChevetStore) clinic = NULL;
   g_autoptr(GPtrArray) patients = NULL;
 
-  tmp_dir = g_dir_make_tmp ("chevet-test-training-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = display_make_tmpdir ("chevet-test-training-XXXXXX", &clinic_path);
   training_path = g_build_filename (tmp_dir, "training", NULL);
-  clinic_path = g_build_filename (tmp_dir, "clinic", NULL);
 
   training = chevet_training_create (training_path, TRAINER, TRAINER_PASS, NULL, &error);
   g_assert_no_error (error);
@@ -101,8 +95,7 @@ create_workspaces (void)
   g_assert_nonnull (other_patient_id);
 
   /* A clinical workspace where lea's slot somehow became a trainee's. */
-  clinic = chevet_store_create (clinic_path, "Poste de santé", TRAINER, TRAINER_PASS, &error);
-  g_assert_no_error (error);
+  clinic = display_store_create (clinic_path, "Poste de santé", TRAINER, TRAINER_PASS, NULL);
   g_assert_true (chevet_store_add_account (clinic, TRAINEE, CHEVET_ROLE_CLINICIAN, TRAINEE_PASS, &error));
   g_assert_no_error (error);
   g_assert_true (chevet_store_exec (clinic, "UPDATE accounts SET role = 'trainee' WHERE account = 'lea'", &error));
@@ -130,11 +123,7 @@ static void
 fixture_open (Fixture    *f,
               const char *path)
 {
-  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
-
-  f->settings = g_settings_new_with_backend (SCHEMA_ID, backend);
-  f->session = chevet_session_new (path);
-  f->window = g_object_ref (chevet_window_new (NULL, f->session, f->settings));
+  f->window = display_window_new (path, 0, 0, &f->settings, &f->session);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 760);
   gtk_window_present (GTK_WINDOW (f->window));
   WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (f->window)));
@@ -144,19 +133,15 @@ fixture_open (Fixture    *f,
 static void
 fixture_close (Fixture *f)
 {
-  ChevetSession *session = f->session;
-
   gtk_window_destroy (GTK_WINDOW (f->window));
   drain_main_loop ();
   /* A tutorial's overlay leaves on an idle. */
-  WAIT_UNTIL (!chevet_session_has_pending (session));
+  WAIT_UNTIL (!chevet_session_has_pending (f->session));
   drain_main_loop ();
   g_assert_finalize_object (f->window);
   f->window = NULL;
 
-  g_object_add_weak_pointer (G_OBJECT (session), (gpointer *) &session);
-  g_clear_object (&f->session);
-  WAIT_UNTIL (session == NULL);
+  display_session_finalize (&f->session);
   g_clear_object (&f->settings);
 }
 
@@ -234,12 +219,8 @@ try_unlock (Fixture    *f,
             const char *account,
             const char *passphrase)
 {
-  ChevetUnlockPage *page = unlock_page (f);
-
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "unlock");
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), account);
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), passphrase);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "unlock.unlock", NULL));
+  display_unlock_start (f->window, account, passphrase);
 }
 
 static void
