@@ -94,29 +94,7 @@ static ChevetStore *
 create_workspace (const char *path,
                   const char *ndjson)
 {
-  g_autoptr(ChevetStore) created = NULL;
-  g_autoptr(GError) error = NULL;
-
-  created = chevet_store_create (path, "Centre de santé", ACCOUNT, PASSPHRASE, &error);
-  g_assert_no_error (error);
-  chevet_store_import_data (created, ndjson, -1, "test.ndjson", NULL, &error);
-  g_assert_no_error (error);
-  return g_steal_pointer (&created);
-}
-
-static char *
-generate_clinic (void)
-{
-  g_autoptr(ChevetGenerator) generator = chevet_generator_new (7, "2026-01-15");
-  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
-  g_autoptr(GError) error = NULL;
-
-  chevet_generator_write_ndjson (generator, N_PATIENTS, out, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_output_stream_write_all (out, "", 1, NULL, NULL, &error);
-  g_output_stream_close (out, NULL, &error);
-  g_assert_no_error (error);
-  return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (out));
+  return display_store_create (path, "Centre de santé", ACCOUNT, PASSPHRASE, ndjson);
 }
 
 static ChevetChart *
@@ -223,8 +201,6 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  ChevetSession *session = f->session;
-
   g_object_add_weak_pointer (G_OBJECT (f->view), (gpointer *) &f->view);
   gtk_window_destroy (f->window);
   drain_main_loop ();
@@ -233,10 +209,8 @@ fixture_teardown (Fixture       *f,
   g_assert_null (f->view);
 
   /* The session goes once its last queued job (closing the store) came back. */
-  chevet_session_lock (session);
-  g_object_add_weak_pointer (G_OBJECT (session), (gpointer *) &session);
-  g_clear_object (&f->session);
-  WAIT_UNTIL (session == NULL);
+  chevet_session_lock (f->session);
+  display_session_finalize (&f->session);
 }
 
 static gpointer template_child (ChevetChartView *view,
@@ -1160,7 +1134,6 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *ndjson = NULL;
   int status;
 
@@ -1172,10 +1145,8 @@ main (int   argc,
 
   /* Key slots derive in a blink: this is not about Argon2id. */
   chevet_store_set_kdf_cost_for_testing (1, 8192);
-  workspace_dir = g_dir_make_tmp ("chevet-test-chart-XXXXXX", &error);
-  g_assert_no_error (error);
-  workspace_path = g_build_filename (workspace_dir, "clinic", NULL);
-  ndjson = generate_clinic ();
+  workspace_dir = display_make_tmpdir ("chevet-test-chart-XXXXXX", &workspace_path);
+  ndjson = display_generate_clinic (7, N_PATIENTS);
   store = create_workspace (workspace_path, ndjson);
   find_patients ();
 

@@ -126,16 +126,10 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
 
-  f->tmpdir = g_dir_make_tmp ("chevet-test-print-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (f->tmpdir, "clinic", NULL);
-  f->store = chevet_store_create (path, "Maison de santé", ACCOUNT, PASSPHRASE, &error);
-  g_assert_no_error (error);
-  g_assert_true (chevet_store_import_data (f->store, clinic_ndjson, -1, "clinic.ndjson", NULL, &error));
-  g_assert_no_error (error);
+  f->tmpdir = display_make_tmpdir ("chevet-test-print-XXXXXX", &path);
+  f->store = display_store_create (path, "Maison de santé", ACCOUNT, PASSPHRASE, clinic_ndjson);
 }
 
 static void

@@ -15,9 +15,6 @@
 
 #include "config.h"
 
-#define G_SETTINGS_ENABLE_BACKEND
-#include <gio/gsettingsbackend.h>
-
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <locale.h>
@@ -39,7 +36,6 @@
 #include "chevet-unlock-page.h"
 #include "chevet-window.h"
 
-#define SCHEMA_ID   "io.github.chevet.Chevet"
 #define ACCOUNT     "dr.martin"
 #define PASSPHRASE  "correct horse battery staple"
 #define WAIT_SECONDS 20
@@ -171,17 +167,7 @@ static void
 create_workspace (const char *path,
                   const char *ndjson)
 {
-  g_autoptr(ChevetStore) store = NULL;
-  g_autoptr(GError) error = NULL;
-
-  store = chevet_store_create (path, "Maison de santé", ACCOUNT, PASSPHRASE, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (store);
-  if (ndjson != NULL)
-    {
-      chevet_store_import_data (store, ndjson, -1, "test.ndjson", NULL, &error);
-      g_assert_no_error (error);
-    }
+  g_object_unref (display_store_create (path, "Maison de santé", ACCOUNT, PASSPHRASE, ndjson));
 }
 
 static ChevetStore *
@@ -195,38 +181,15 @@ open_store (Fixture *f)
 }
 
 static void
-fixture_open_window_sized (Fixture *f,
-                           int      width,
-                           int      height)
-{
-  g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new ();
-
-  f->settings = g_settings_new_with_backend (SCHEMA_ID, backend);
-  if (width > 0)
-    {
-      g_settings_set_int (f->settings, "window-width", width);
-      g_settings_set_int (f->settings, "window-height", height);
-    }
-  f->session = chevet_session_new (f->path);
-  f->window = g_object_ref (chevet_window_new (NULL, f->session, f->settings));
-  gtk_window_present (GTK_WINDOW (f->window));
-  drain_main_loop ();
-}
-
-static void
 fixture_open_window (Fixture *f)
 {
-  fixture_open_window_sized (f, 0, 0);
+  f->window = display_window_open (f->path, 0, 0, &f->settings, &f->session);
 }
 
 static void
 fixture_make_tmpdir (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->tmpdir = g_dir_make_tmp ("chevet-test-window-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->tmpdir, "clinic", NULL);
+  f->tmpdir = display_make_tmpdir ("chevet-test-window-XXXXXX", &f->path);
 }
 
 static void
@@ -288,7 +251,7 @@ fixture_setup_narrow (Fixture       *f,
 {
   fixture_make_tmpdir (f);
   create_workspace (f->path, patients_ndjson);
-  fixture_open_window_sized (f, 420, 700);
+  f->window = display_window_open (f->path, 420, 700, &f->settings, &f->session);
 }
 
 static void
@@ -303,18 +266,7 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  ChevetSession *session = f->session;
-
-  gtk_window_destroy (GTK_WINDOW (f->window));
-  drain_main_loop ();
-  g_assert_finalize_object (f->window);
-
-  /* The session goes once its last queued job (closing the store) came back. */
-  g_object_add_weak_pointer (G_OBJECT (session), (gpointer *) &session);
-  g_clear_object (&f->session);
-  WAIT_UNTIL (session == NULL);
-
-  g_clear_object (&f->settings);
+  display_window_close (f->window, &f->session, &f->settings);
   remove_tree (f->tmpdir);
   g_free (f->tmpdir);
   g_free (f->path);
@@ -350,9 +302,7 @@ unlock (Fixture    *f,
   ChevetUnlockPage *page = unlock_page (f);
 
   g_assert_cmpstr (chevet_window_get_visible_page (f->window), ==, "unlock");
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "account_row"), account);
-  gtk_editable_set_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row"), passphrase);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "unlock.unlock", NULL));
+  display_unlock_start (f->window, account, passphrase);
   /* The passphrase leaves the entry as soon as the session has it. */
   g_assert_cmpstr (gtk_editable_get_text (display_template_child (page, CHEVET_TYPE_UNLOCK_PAGE, "passphrase_row")), ==, "");
   WAIT_UNTIL (!chevet_unlock_page_get_busy (page));
@@ -1014,26 +964,12 @@ fixture_setup_generated (Fixture       *f,
                          gconstpointer  data)
 {
   g_autoptr(ChevetGenerator) generator = chevet_generator_new (1, "2026-01-15");
-  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
-  g_autoptr(ChevetStore) store = NULL;
-  g_autoptr(GError) error = NULL;
-  gconstpointer bytes;
-  gsize size;
+  g_autofree char *ndjson = NULL;
 
   chevet_generator_set_patients_only (generator, TRUE);
-  chevet_generator_write_ndjson (generator, GPOINTER_TO_UINT (data), out, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_output_stream_close (out, NULL, &error);
-  g_assert_no_error (error);
-  bytes = g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out));
-  size = g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out));
-
+  ndjson = display_generator_ndjson (generator, GPOINTER_TO_UINT (data));
   fixture_make_tmpdir (f);
-  store = chevet_store_create (f->path, "Maison de santé", ACCOUNT, PASSPHRASE, &error);
-  g_assert_no_error (error);
-  chevet_store_import_data (store, bytes, size, "generated.ndjson", NULL, &error);
-  g_assert_no_error (error);
-  g_clear_object (&store);
+  create_workspace (f->path, ndjson);
   fixture_open_window (f);
 }
 
@@ -1600,18 +1536,11 @@ fixture_setup_clinic (Fixture       *f,
                       gconstpointer  data)
 {
   g_autoptr(ChevetGenerator) generator = chevet_generator_new (1, "2025-06-01");
-  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
-  g_autoptr(GError) error = NULL;
   g_autofree char *ndjson = NULL;
 
   /* Whole charts only when one will be shown: the list alone needs patients. */
   chevet_generator_set_patients_only (generator, g_getenv ("CHEVET_SCREENSHOT_OPEN") == NULL);
-  chevet_generator_write_ndjson (generator, 300, out, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_output_stream_write_all (out, "", 1, NULL, NULL, &error);
-  g_output_stream_close (out, NULL, &error);
-  g_assert_no_error (error);
-  ndjson = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (out));
+  ndjson = display_generator_ndjson (generator, 300);
   fixture_setup (f, ndjson);
 }
 
