@@ -15,6 +15,9 @@
 
 #include "chevet-generator.h"
 #include "chevet-import.h"
+#include "chevet-patient.h"
+#include "chevet-patient-list.h"
+#include "chevet-patients-page.h"
 #include "chevet-session.h"
 #include "chevet-store.h"
 #include "chevet-unlock-page.h"
@@ -303,4 +306,66 @@ display_unlock (ChevetWindow *window,
 {
   display_unlock_start (window, account, passphrase);
   WAIT_UNTIL (chevet_session_get_unlocked (chevet_window_get_session (window)));
+}
+
+/* The window */
+
+/* The application's style sheet, as the application loads it. */
+static inline void
+display_load_style (void)
+{
+  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+
+  gtk_css_provider_load_from_resource (provider, "/io/github/chevet/Chevet/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
+/* Whether a window action is enabled, as a button bound to it would show: GTK 4.8 has no
+ * other public way to ask for an action installed on a widget class. */
+static inline gboolean
+display_win_action_enabled (ChevetWindow *window,
+                            const char   *name)
+{
+  AdwHeaderBar *header_bar = display_template_child (window, CHEVET_TYPE_WINDOW, "chart_header_bar");
+  GtkWidget *button = gtk_button_new ();
+  gboolean enabled;
+
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), name);
+  adw_header_bar_pack_end (header_bar, button);
+  enabled = gtk_widget_get_sensitive (button);
+  adw_header_bar_remove (header_bar, button);
+  return enabled;
+}
+
+/* The position of @patient_id's row in @window's patient list, its rows read as needed. */
+static inline guint
+display_find_row (ChevetWindow *window,
+                  const char   *patient_id)
+{
+  ChevetPatientsPage *page = display_template_child (window, CHEVET_TYPE_WINDOW, "patients_page");
+  GListModel *rows = chevet_patients_page_get_rows (page);
+
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(ChevetPatientItem) item = g_list_model_get_item (rows, i);
+
+      if (chevet_patient_item_get_heading (item) != NULL)
+        continue;
+      WAIT_UNTIL (chevet_patient_item_get_loaded (item));
+      if (g_strcmp0 (chevet_patient_get_id (chevet_patient_item_get_patient (item)), patient_id) == 0)
+        return i;
+    }
+  g_error ("patient %s is not in the list", patient_id);
+}
+
+/* Activates @patient_id's row, as Enter or a click on it does. */
+static inline void
+display_activate_row (ChevetWindow *window,
+                      const char   *patient_id)
+{
+  ChevetPatientsPage *page = display_template_child (window, CHEVET_TYPE_WINDOW, "patients_page");
+  GtkWidget *list_view = display_template_child (page, CHEVET_TYPE_PATIENTS_PAGE, "list_view");
+
+  g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", display_find_row (window, patient_id)));
 }

@@ -123,23 +123,6 @@ open_chart (Fixture       *f,
               g_strcmp0 (chevet_patient_get_id (chart->patient), chevet_patient_get_id (patient)) == 0);
 }
 
-/* Whether an action is enabled, as a button bound to it would show: GTK 4.8 has no other
- * public way to ask for an action installed on a widget class. */
-static gboolean
-win_action_enabled (Fixture    *f,
-                    const char *name)
-{
-  AdwHeaderBar *header_bar = display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_header_bar");
-  GtkWidget *button = gtk_button_new ();
-  gboolean enabled;
-
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), name);
-  adw_header_bar_pack_end (header_bar, button);
-  enabled = gtk_widget_get_sensitive (button);
-  adw_header_bar_remove (header_bar, button);
-  return enabled;
-}
-
 static gboolean
 audit_action_enabled (ChevetAuditWindow *audit,
                       const char        *name)
@@ -306,7 +289,7 @@ test_audit_view (Fixture       *f,
   GtkSearchEntry *patient_entry;
 
   /* Locked: nobody reads the trail. */
-  g_assert_false (win_action_enabled (f, "win.show-audit"));
+  g_assert_false (display_win_action_enabled (f->window, "win.show-audit"));
   g_assert_null (chevet_window_get_audit_window (f->window));
 
   unlock (f);
@@ -322,7 +305,7 @@ test_audit_view (Fixture       *f,
   open_chart (f, f->b);
   chevet_session_record (f->session, CHEVET_AUDIT_BREAK_GLASS, id_b, CHEVET_AUDIT_SUCCESS, "reason=emergency");
 
-  g_assert_true (win_action_enabled (f, "win.show-audit"));
+  g_assert_true (display_win_action_enabled (f->window, "win.show-audit"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-audit", NULL));
   g_assert_nonnull (chevet_window_get_audit_window (f->window));
   audit = CHEVET_AUDIT_WINDOW (chevet_window_get_audit_window (f->window));
@@ -446,7 +429,7 @@ test_audit_view (Fixture       *f,
   WAIT_UNTIL (!chevet_session_get_unlocked (f->session));
   g_assert_null (chevet_window_get_audit_window (f->window));
   WAIT_UNTIL (audit == NULL);
-  g_assert_false (win_action_enabled (f, "win.show-audit"));
+  g_assert_false (display_win_action_enabled (f->window, "win.show-audit"));
 }
 
 /* The retention is kept in the store, in days, and saving it is itself recorded. */

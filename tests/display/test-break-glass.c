@@ -125,35 +125,6 @@ unlock (Fixture *f)
               g_strcmp0 (chevet_patients_page_get_query (patients_page (f)), "") == 0);
 }
 
-static guint
-find_row (Fixture    *f,
-          const char *patient_id)
-{
-  GListModel *rows = chevet_patients_page_get_rows (patients_page (f));
-
-  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
-    {
-      g_autoptr(ChevetPatientItem) item = g_list_model_get_item (rows, i);
-
-      if (chevet_patient_item_get_heading (item) != NULL)
-        continue;
-      WAIT_UNTIL (chevet_patient_item_get_loaded (item));
-      if (g_strcmp0 (chevet_patient_get_id (chevet_patient_item_get_patient (item)), patient_id) == 0)
-        return i;
-    }
-  g_error ("patient %s is not in the list", patient_id);
-}
-
-/* As Enter or a click on its row does. */
-static void
-activate_row (Fixture    *f,
-              const char *patient_id)
-{
-  GtkWidget *list_view = display_template_child (patients_page (f), CHEVET_TYPE_PATIENTS_PAGE, "list_view");
-
-  g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", find_row (f, patient_id)));
-}
-
 static void
 wait_for_chart (Fixture    *f,
                 const char *patient_id)
@@ -277,7 +248,7 @@ test_barrier_then_reason_opens (Fixture       *f,
   WAIT_UNTIL (tree_shows_text (GTK_WIDGET (patients_page (f)), "VEILED, Vera"));
   g_assert_true (tree_shows_text (GTK_WIDGET (patients_page (f)), "Restricted"));
 
-  activate_row (f, "p-r");
+  display_activate_row (f->window, "p-r");
   drain_main_loop ();
   g_assert_cmpstr (chart_page (f), ==, "restricted");
   g_assert_cmpstr (adw_window_title_get_title (title), ==, "Restricted Record");
@@ -328,9 +299,9 @@ test_barrier_then_reason_opens (Fixture       *f,
   g_assert_cmpuint (count_lines (after, "break-glass|"), ==, 1);
 
   /* Until the lock, the reason holds: back to the record without the barrier. */
-  activate_row (f, "p1");
+  display_activate_row (f->window, "p1");
   wait_for_chart (f, "p1");
-  activate_row (f, "p-r");
+  display_activate_row (f->window, "p-r");
   g_assert_cmpstr (chart_page (f), ==, "chart");
   wait_for_chart (f, "p-r");
   g_clear_pointer (&after, g_ptr_array_unref);
@@ -343,7 +314,7 @@ test_barrier_then_reason_opens (Fixture       *f,
   drain_main_loop ();
   g_assert_false (tree_shows_text (GTK_WIDGET (f->window), PROBLEM));
   unlock (f);
-  activate_row (f, "p-r");
+  display_activate_row (f->window, "p-r");
   drain_main_loop ();
   g_assert_cmpstr (chart_page (f), ==, "restricted");
   g_assert_null (chevet_chart_view_get_chart (chart_view (f)));
@@ -358,7 +329,7 @@ test_cancel_goes_back (Fixture       *f,
   g_autofree char *reason = NULL;
 
   unlock (f);
-  activate_row (f, "p-r");
+  display_activate_row (f->window, "p-r");
   drain_main_loop ();
   g_assert_cmpstr (chart_page (f), ==, "restricted");
   type_reason (f, 1, "Her GP asked me to look");
@@ -383,7 +354,7 @@ test_lock_wipes_reason (Fixture       *f,
                         gconstpointer  data)
 {
   unlock (f);
-  activate_row (f, "p-r");
+  display_activate_row (f->window, "p-r");
   drain_main_loop ();
   type_reason (f, 2, "She agreed on the phone");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.lock", NULL));
@@ -424,23 +395,13 @@ test_session_refuses_without_reason (Fixture       *f,
   g_assert_true (g_ptr_array_find_with_equal_func (trail, "chart-open|p-r|denied|restricted", g_str_equal, NULL));
 }
 
-static void
-load_style (void)
-{
-  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
-
-  gtk_css_provider_load_from_resource (provider, "/io/github/chevet/Chevet/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
-  load_style ();
+  display_load_style ();
   chevet_store_set_kdf_cost_for_testing (1, 8192);
 
   g_test_add ("/break-glass/barrier/reason-opens-and-is-recorded", Fixture, NULL,

@@ -1120,16 +1120,6 @@ test_screenshot (Fixture       *f,
 
 /* main */
 
-static void
-load_style (void)
-{
-  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
-
-  gtk_css_provider_load_from_resource (provider, "/io/github/chevet/Chevet/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -1141,7 +1131,7 @@ main (int   argc,
    * The workspace lives in a temporary folder of its own instead. */
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
-  load_style ();
+  display_load_style ();
 
   /* Key slots derive in a blink: this is not about Argon2id. */
   chevet_store_set_kdf_cost_for_testing (1, 8192);

@@ -379,37 +379,6 @@ assert_heading_at (GListModel *model,
   g_assert_false (chevet_patient_item_get_activatable (item));
 }
 
-/* The row of the list view showing @patient_id. */
-static guint
-find_row (Fixture    *f,
-          const char *patient_id)
-{
-  GListModel *rows = chevet_patients_page_get_rows (patients_page (f));
-  guint i;
-
-  for (i = 0; i < g_list_model_get_n_items (rows); i++)
-    {
-      g_autoptr(ChevetPatientItem) item = g_list_model_get_item (rows, i);
-
-      if (chevet_patient_item_get_heading (item) != NULL)
-        continue;
-      WAIT_UNTIL (chevet_patient_item_get_loaded (item));
-      if (g_strcmp0 (chevet_patient_get_id (chevet_patient_item_get_patient (item)), patient_id) == 0)
-        return i;
-    }
-  g_error ("patient %s is not in the list", patient_id);
-}
-
-/* As Enter or a click on its row does. */
-static void
-activate_row (Fixture    *f,
-              const char *patient_id)
-{
-  GtkWidget *list_view = display_template_child (patients_page (f), CHEVET_TYPE_PATIENTS_PAGE, "list_view");
-
-  g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", find_row (f, patient_id)));
-}
-
 static void
 on_chart_notify (GObject    *object,
                  GParamSpec *pspec,
@@ -424,23 +393,6 @@ wait_for_chart (Fixture    *f,
 {
   WAIT_UNTIL (shown_chart (f) != NULL &&
               g_strcmp0 (chevet_patient_get_id (shown_chart (f)->patient), patient_id) == 0);
-}
-
-/* Whether a window action is enabled, as a button bound to it would show: GTK 4.8 has no
- * other public way to ask for an action installed on a widget class. */
-static gboolean
-action_enabled (Fixture    *f,
-                const char *name)
-{
-  AdwHeaderBar *header_bar = display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_header_bar");
-  GtkWidget *button = gtk_button_new ();
-  gboolean enabled;
-
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), name);
-  adw_header_bar_pack_end (header_bar, button);
-  enabled = gtk_widget_get_sensitive (button);
-  adw_header_bar_remove (header_bar, button);
-  return enabled;
 }
 
 /* Whether any text a user could see in the tree under @widget contains @needle. */
@@ -606,7 +558,7 @@ test_unlock_search_lock (Fixture       *f,
   g_assert_false (tree_shows_text (GTK_WIDGET (f->window), "MÜLLER, Zoé"));
 
   /* Her chart, as Enter on her row opens it. */
-  activate_row (f, "p1");
+  display_activate_row (f->window, "p1");
   wait_for_chart (f, "p1");
   WAIT_UNTIL (g_strcmp0 (adw_window_title_get_title (display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_title")),
                          "DUPRÉ, Hélène") == 0);
@@ -623,8 +575,8 @@ test_unlock_search_lock (Fixture       *f,
   g_assert_true (adw_leaflet_get_visible_child (display_template_child (f->window, CHEVET_TYPE_WINDOW, "leaflet")) ==
                  GTK_WIDGET (page));
   g_assert_cmpstr (adw_window_title_get_title (display_template_child (f->window, CHEVET_TYPE_WINDOW, "chart_title")), ==, "Chart");
-  g_assert_false (action_enabled (f, "win.print"));
-  g_assert_false (action_enabled (f, "win.export-pdf"));
+  g_assert_false (display_win_action_enabled (f->window, "win.print"));
+  g_assert_false (display_win_action_enabled (f->window, "win.export-pdf"));
   drain_main_loop ();
   g_assert_false (tree_shows_text (GTK_WIDGET (f->window), "Hélène"));
   g_assert_false (tree_shows_text (GTK_WIDGET (f->window), "DUPRÉ"));
@@ -778,10 +730,10 @@ test_two_panes (Fixture       *f,
 
   /* Nothing to print yet. */
   g_assert_null (shown_chart (f));
-  g_assert_false (action_enabled (f, "win.print"));
-  g_assert_false (action_enabled (f, "win.export-pdf"));
+  g_assert_false (display_win_action_enabled (f->window, "win.print"));
+  g_assert_false (display_win_action_enabled (f->window, "win.export-pdf"));
   g_assert_false (gtk_widget_get_sensitive (display_template_child (f->window, CHEVET_TYPE_WINDOW, "print_button")));
-  g_assert_true (action_enabled (f, "win.lock"));
+  g_assert_true (display_win_action_enabled (f->window, "win.lock"));
 }
 
 static void
@@ -798,14 +750,14 @@ test_open_chart (Fixture       *f,
 
   /* Jean-Pierre Martin, as a click on his row opens him. */
   g_signal_connect (chart_view (f), "notify::chart", G_CALLBACK (on_chart_notify), &notified);
-  activate_row (f, "p3");
+  display_activate_row (f->window, "p3");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (chart_stack), ==, "chart");
   WAIT_UNTIL (notified > 0 && shown_chart (f) != NULL);
   g_signal_handlers_disconnect_by_func (chart_view (f), on_chart_notify, &notified);
   g_assert_cmpstr (chevet_patient_get_id (shown_chart (f)->patient), ==, "p3");
   g_assert_cmpstr (adw_window_title_get_title (title), ==, "MARTIN, Jean-Pierre");
-  g_assert_true (action_enabled (f, "win.print"));
-  g_assert_true (action_enabled (f, "win.export-pdf"));
+  g_assert_true (display_win_action_enabled (f->window, "win.print"));
+  g_assert_true (display_win_action_enabled (f->window, "win.export-pdf"));
   g_assert_true (gtk_widget_get_sensitive (display_template_child (f->window, CHEVET_TYPE_WINDOW, "print_button")));
 
   /* Alt+3 from anywhere in the window: the window's own shortcut reaches the chart. */
@@ -813,7 +765,7 @@ test_open_chart (Fixture       *f,
   g_assert_cmpstr (chevet_chart_view_get_section (chart_view (f)), ==, "medications");
 
   /* Another patient: the title follows the chart shown. */
-  activate_row (f, "p2");
+  display_activate_row (f->window, "p2");
   wait_for_chart (f, "p2");
   g_assert_cmpstr (adw_window_title_get_title (title), ==, "MÜLLER, Zoé");
   save_screenshot_when_asked (f, ".chart.png");
@@ -879,8 +831,8 @@ test_export_pdf (Fixture       *f,
 
   unlock (f, ACCOUNT, PASSPHRASE);
   wait_for_results (f, "");
-  g_assert_false (action_enabled (f, "win.export-pdf"));
-  activate_row (f, "p3");
+  g_assert_false (display_win_action_enabled (f->window, "win.export-pdf"));
+  display_activate_row (f->window, "p3");
   wait_for_chart (f, "p3");
 
   /* A save dialog that suggests a name that is not the patient's. */
@@ -933,7 +885,7 @@ test_folded (Fixture       *f,
   WAIT_UNTIL (adw_leaflet_get_folded (leaflet));
   g_assert_true (adw_leaflet_get_visible_child (leaflet) == GTK_WIDGET (patients_page (f)));
 
-  activate_row (f, "p4");
+  display_activate_row (f->window, "p4");
   g_assert_true (adw_leaflet_get_visible_child (leaflet) == chart_pane);
   g_assert_true (gtk_widget_get_visible (back_button));
   WAIT_UNTIL (!adw_leaflet_get_child_transition_running (leaflet));
@@ -945,13 +897,13 @@ test_folded (Fixture       *f,
   g_assert_true (adw_leaflet_get_visible_child (leaflet) == GTK_WIDGET (patients_page (f)));
 
   /* Ctrl+F from the chart pane goes back to the list's search too. */
-  activate_row (f, "p4");
+  display_activate_row (f->window, "p4");
   g_assert_true (adw_leaflet_get_visible_child (leaflet) == chart_pane);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.search", NULL));
   g_assert_true (adw_leaflet_get_visible_child (leaflet) == GTK_WIDGET (patients_page (f)));
 
   /* And a lock from the chart pane leaves the list for the next unlock. */
-  activate_row (f, "p4");
+  display_activate_row (f->window, "p4");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.lock", NULL));
   g_assert_true (adw_leaflet_get_visible_child (leaflet) == GTK_WIDGET (patients_page (f)));
   g_assert_null (shown_chart (f));
@@ -1195,7 +1147,7 @@ test_recent_first (Fixture       *f,
   WAIT_UNTIL (g_list_model_get_n_items (rows) == 4 + 5);
 
   /* Opening a chart puts that patient first. */
-  activate_row (f, "p4");
+  display_activate_row (f->window, "p4");
   wait_for_chart (f, "p4");
   WAIT_UNTIL (g_list_model_get_n_items (rows) == 5 + 5);
   assert_patient_at (rows, 1, "p4");
@@ -1610,16 +1562,6 @@ test_screenshot (Fixture       *f,
   g_test_message ("saved %s and %s", file, unlock_file);
 }
 
-static void
-load_style (void)
-{
-  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
-
-  gtk_css_provider_load_from_resource (provider, "/io/github/chevet/Chevet/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-}
-
 /* The session records in the audit trail: a failed unlock (at the next unlock), the
  * unlock, a search (its count, never its text), a chart opened, the lock. */
 
@@ -1745,7 +1687,7 @@ main (int   argc,
    * and removes a temporary folder of its own instead. */
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
-  load_style ();
+  display_load_style ();
 
   /* Key slots derive in a blink: this is not about Argon2id. */
   chevet_store_set_kdf_cost_for_testing (1, 8192);
