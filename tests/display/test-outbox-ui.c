@@ -1052,13 +1052,7 @@ main (int   argc,
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
-  {
-    g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
-
-    gtk_css_provider_load_from_resource (provider, "/io/github/chevet/Chevet/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
-                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  }
+  display_load_style ();
   chevet_store_set_kdf_cost_for_testing (1, 8192);
   clinic_ndjson = display_generate_clinic (7, N_PATIENTS);
 

@@ -1119,14 +1119,8 @@ main (int   argc,
     textdomain (GETTEXT_PACKAGE);
   }
   adw_init ();
-  {
-    /* The application loads its style sheet itself (AdwApplication); here, by hand. */
-    g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
-
-    gtk_css_provider_load_from_resource (provider, "/io/github/chevet/Chevet/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
-                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  }
+  /* The application loads its style sheet itself (AdwApplication); here, by hand. */
+  display_load_style ();
   chevet_store_set_kdf_cost_for_testing (1, 8192);
   create_workspaces ();
 

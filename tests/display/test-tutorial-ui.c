@@ -791,14 +791,8 @@ main (int   argc,
   g_setenv ("LANGUAGE", "C", TRUE);
   g_test_init (&argc, &argv, NULL);
   adw_init ();
-  {
-    /* The application loads its style sheet itself (AdwApplication); here, by hand. */
-    g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
-
-    gtk_css_provider_load_from_resource (provider, "/io/github/chevet/Chevet/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
-                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  }
+  /* The application loads its style sheet itself (AdwApplication); here, by hand. */
+  display_load_style ();
 
   g_test_add ("/tutorial-ui/overlay/spotlight-follows-target", Fixture, NULL,
               fixture_setup, test_spotlight_follows_target, fixture_teardown);
