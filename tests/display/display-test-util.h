@@ -158,6 +158,16 @@ display_make_tmpdir (const char  *tmpl,
   return tmpdir;
 }
 
+/* Removes the folder display_make_tmpdir made, and frees *@tmpdir and *@path. */
+static inline void
+display_remove_tmpdir (char **tmpdir,
+                       char **path)
+{
+  remove_tree (*tmpdir);
+  g_clear_pointer (tmpdir, g_free);
+  g_clear_pointer (path, g_free);
+}
+
 /* NDJSON (NUL-terminated) of the @n patients @generator writes. */
 static inline char *
 display_generator_ndjson (ChevetGenerator *generator,

@@ -90,9 +90,7 @@ fixture_teardown (Fixture       *f,
     }
   display_window_close (f->window, &f->session, &f->settings);
   chevet_store_set_clock_for_testing (NULL);
-  remove_tree (f->tmpdir);
-  g_free (f->tmpdir);
-  g_free (f->path);
+  display_remove_tmpdir (&f->tmpdir, &f->path);
 }
 
 static ChevetUnlockPage *

@@ -99,9 +99,7 @@ fixture_teardown (Fixture       *f,
   display_window_close (f->window, &f->session, &f->settings);
   g_clear_object (&f->a);
   g_clear_object (&f->b);
-  remove_tree (f->tmpdir);
-  g_free (f->tmpdir);
-  g_free (f->path);
+  display_remove_tmpdir (&f->tmpdir, &f->path);
 }
 
 static void

@@ -75,9 +75,7 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   display_window_close (f->window, &f->session, &f->settings);
-  remove_tree (f->tmpdir);
-  g_free (f->tmpdir);
-  g_free (f->path);
+  display_remove_tmpdir (&f->tmpdir, &f->path);
 }
 
 /* Widgets */

@@ -1173,9 +1173,7 @@ main (int   argc,
   status = g_test_run ();
 
   g_clear_object (&store);
-  remove_tree (workspace_dir);
-  g_free (workspace_dir);
-  g_free (workspace_path);
+  display_remove_tmpdir (&workspace_dir, &workspace_path);
   g_free (allergic_id);
   g_free (no_known_id);
   g_free (unrecorded_id);

@@ -542,8 +542,6 @@ main (int   argc,
               fixture_setup, test_preference_applies_at_once, fixture_teardown);
 
   status = g_test_run ();
-  remove_tree (workspace_dir);
-  g_free (workspace_dir);
-  g_free (workspace_path);
+  display_remove_tmpdir (&workspace_dir, &workspace_path);
   return status;
 }

@@ -186,9 +186,7 @@ fixture_teardown (Fixture       *f,
   display_window_close (f->window, &f->session, &f->settings);
   chevet_test_server_stop (f->server);
   g_assert_finalize_object (f->server);
-  remove_tree (f->tmpdir);
-  g_free (f->tmpdir);
-  g_free (f->path);
+  display_remove_tmpdir (&f->tmpdir, &f->path);
 }
 
 static void

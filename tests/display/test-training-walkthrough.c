@@ -1147,10 +1147,8 @@ main (int   argc,
   g_test_add_func ("/training/screenshot/french", test_screenshot_french);
   status = g_test_run ();
 
-  remove_tree (tmp_dir);
-  g_free (tmp_dir);
+  display_remove_tmpdir (&tmp_dir, &clinic_path);
   g_free (training_path);
-  g_free (clinic_path);
   g_free (other_patient_id);
   return status;
 }
