@@ -161,7 +161,7 @@ on_screensaver_active (ChevetAutoLock *self)
   if (active && chevet_session_get_unlocked (self->session))
     {
       g_debug ("the screensaver started: locking");
-      chevet_session_lock (self->session);
+      chevet_session_lock_for_reason (self->session, "screensaver");
     }
 }
 
@@ -210,7 +210,7 @@ chevet_auto_lock_check (ChevetAutoLock *self)
   if (chevet_auto_lock_get_idle_time (self) < (gint64) minutes * 60 * G_USEC_PER_SEC)
     return FALSE;
   g_debug ("no activity for %u minutes: locking", minutes);
-  chevet_session_lock (self->session);
+  chevet_session_lock_for_reason (self->session, "idle");
   return TRUE;
 }
 

@@ -199,7 +199,7 @@ static void
 close_work (ChevetSession *self,
             Job           *job)
 {
-  close_store (self, NULL);
+  close_store (self, g_task_get_task_data (job->task));
 }
 
 static void
@@ -209,12 +209,16 @@ close_done (ChevetSession *self,
   g_task_return_boolean (job->task, TRUE);
 }
 
+/* @reason: the lock entry's detail ("idle", "screensaver"), or NULL for a lock asked
+ * for by hand. */
 static void
-session_push_close (ChevetSession *self)
+session_push_close (ChevetSession *self,
+                    const char    *reason)
 {
   GTask *task = g_task_new (self, NULL, NULL, NULL);
 
   g_task_set_source_tag (task, session_push_close);
+  g_task_set_task_data (task, g_strdup (reason), g_free);
   session_push (self, task, close_work, close_done);
 }
 
@@ -325,7 +329,7 @@ unlock_done (ChevetSession *self,
     {
       /* Opened for nobody: close it again. */
       if (result != NULL)
-        session_push_close (self);
+        session_push_close (self, NULL);
       if (!g_task_had_error (job->task))
         g_task_return_new_error (job->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                  _("The workspace was locked"));
@@ -1678,6 +1682,15 @@ chevet_session_get_server_configured (ChevetSession *self)
 void
 chevet_session_lock (ChevetSession *self)
 {
+  chevet_session_lock_for_reason (self, NULL);
+}
+
+/* The same, saying in the audit trail why the workstation locked by itself ("idle",
+ * "screensaver"); NULL: asked for by hand. */
+void
+chevet_session_lock_for_reason (ChevetSession *self,
+                                const char    *reason)
+{
   gboolean was_unlocked;
 
   g_return_if_fail (CHEVET_IS_SESSION (self));
@@ -1695,7 +1708,7 @@ chevet_session_lock (ChevetSession *self)
   /* The run's own reference keeps its store until the thread has stopped. */
   chevet_session_cancel_sync (self);
   g_clear_object (&self->sync);
-  session_push_close (self);
+  session_push_close (self, reason);
 
   if (was_unlocked)
     {

@@ -229,6 +229,8 @@ gboolean       chevet_session_get_syncing        (ChevetSession        *self);
 gboolean       chevet_session_get_server_configured (ChevetSession     *self);
 
 void           chevet_session_lock               (ChevetSession        *self);
+void           chevet_session_lock_for_reason    (ChevetSession        *self,
+                                                  const char           *reason);
 /* Records an action in the audit trail, on the worker, after what is queued; a failure
  * is logged by its code. @detail: no patient value, never a search text. */
 void           chevet_session_record             (ChevetSession        *self,

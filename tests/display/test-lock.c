@@ -75,6 +75,22 @@ create_workspace (void)
   g_assert_no_error (error);
 }
 
+/* Keeps the detail of the last "lock" entry. */
+static gboolean
+last_lock_detail (const ChevetAuditEntry *entry,
+                  gpointer                user_data,
+                  GError                **error)
+{
+  char **detail = user_data;
+
+  if (g_strcmp0 (entry->action, "lock") == 0)
+    {
+      g_free (*detail);
+      *detail = g_strdup (entry->detail);
+    }
+  return TRUE;
+}
+
 static ChevetStore *
 open_store (void)
 {
@@ -394,6 +410,17 @@ test_idle_lock_forgets_everything (Fixture       *f,
   /* Both connections closed: their finalize wiped the key. */
   WAIT_UNTIL (!chevet_session_has_pending (f->session) &&
               chevet_store_count_alive_for_testing () == 0);
+
+  /* The trail says the workstation locked itself for want of use. */
+  {
+    g_autoptr(ChevetStore) store = open_store ();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *detail = NULL;
+
+    g_assert_true (chevet_audit_foreach (store, 0, 0, last_lock_detail, &detail, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (detail, ==, "idle");
+  }
 }
 
 /* Input before the delay starts it again; the check finds nothing to do until the delay
