@@ -8,6 +8,8 @@
 
 #include "test-log.h"
 
+#include <glib/gstdio.h>
+
 #include <string.h>
 #include <unistd.h>
 
@@ -663,9 +665,29 @@ test_chart_restricted_needs_break_glass (void)
   /* The reason is the clinician's: it is not echoed anywhere. */
   g_assert_null (strstr (opened->err, "Seen today"));
 
+  /* The reason from a file, out of the list of running programs. */
+  {
+    g_autofree char *reason_path = g_build_filename (g_get_tmp_dir (), "chevet-test-reason.txt", NULL);
+    g_autoptr(CliResult) from_file = NULL;
+    g_autoptr(CliResult) both = NULL;
+
+    g_assert_true (g_file_set_contents (reason_path, "Called to the ward at night\n", -1, NULL));
+    from_file = run_cli ("chart", "--workspace", c->workspace, "--account", "admin",
+                         "--passphrase-file", c->admin_file, "--break-glass", "emergency",
+                         "--reason-file", reason_path, id, NULL);
+    g_assert_cmpint (from_file->status, ==, 0);
+    g_assert_nonnull (strstr (from_file->out, "\nProblems\n"));
+    both = run_cli ("chart", "--workspace", c->workspace, "--account", "admin",
+                    "--passphrase-file", c->admin_file, "--break-glass", "emergency",
+                    "--reason", "twice", "--reason-file", reason_path, id, NULL);
+    g_assert_cmpint (both->status, ==, 2);
+    g_remove (reason_path);
+  }
+
   help = run_cli ("chart", "--help", NULL);
   g_assert_nonnull (strstr (help->out, "--break-glass"));
   g_assert_nonnull (strstr (help->out, "--reason"));
+  g_assert_nonnull (strstr (help->out, "--reason-file"));
 
   store = chevet_store_open (c->workspace, "admin", ADMIN_PASSPHRASE, &error);
   g_assert_no_error (error);
@@ -677,6 +699,9 @@ test_chart_restricted_needs_break_glass (void)
                                                    "category=care reason=Seen today in clinic",
                                                    g_str_equal, NULL));
   g_assert_true (g_ptr_array_find_with_equal_func (trail, "chart-open|chv-pat-000007|success|break-glass",
+                                                   g_str_equal, NULL));
+  g_assert_true (g_ptr_array_find_with_equal_func (trail, "break-glass|chv-pat-000007|success|"
+                                                   "category=emergency reason=Called to the ward at night",
                                                    g_str_equal, NULL));
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <gio/gio.h>
+#include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -740,6 +741,7 @@ cmd_chart (int    argc,
   g_autofree char *text = NULL;
   g_autofree char *category = NULL;
   g_autofree char *reason = NULL;
+  g_autofree char *reason_file = NULL;
   const GOptionEntry entries[] = {
     { "break-glass", 0, 0, G_OPTION_ARG_STRING, &category,
       N_("Open a restricted record (break the glass) for a reason of CATEGORY: emergency, "
@@ -749,6 +751,10 @@ cmd_chart (int    argc,
       N_("Why you need the restricted record now (with “other”, at least three words); "
          "it is recorded in the audit trail and reviewed"),
       N_("TEXT") },
+    { "reason-file", 0, 0, G_OPTION_ARG_FILENAME, &reason_file,
+      N_("Read the reason from FILE (“-” for standard input) instead of --reason, so that it "
+         "does not show in the list of running programs"),
+      N_("FILE") },
     { NULL }
   };
 
@@ -764,8 +770,26 @@ cmd_chart (int    argc,
     return EXIT_USAGE;
   if (argc != 2)
     return usage_error (_("Which patient? Give one PATIENT_ID (see “chevet-cli patients”)"));
+  if (reason != NULL && reason_file != NULL)
+    return usage_error (_("Give the reason once: --reason TEXT or --reason-file FILE"));
+  if (reason_file != NULL)
+    {
+      if (g_strcmp0 (reason_file, "-") == 0)
+        {
+          g_autoptr(GInputStream) in = g_unix_input_stream_new (0, FALSE);
+          g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+
+          if (g_output_stream_splice (out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &error) < 0)
+            return fail (error);
+          reason = g_strndup (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)),
+                              g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)));
+        }
+      else if (!g_file_get_contents (reason_file, &reason, NULL, &error))
+        return fail (error);
+      g_strstrip (reason);
+    }
   if ((category == NULL) != (reason == NULL))
-    return usage_error (_("Give --break-glass CATEGORY and --reason TEXT together"));
+    return usage_error (_("Give --break-glass CATEGORY and --reason TEXT (or --reason-file FILE) together"));
   if (category != NULL && !chevet_audit_check_break_glass (category, reason, &error))
     return usage_error (error->message);
   if (!check_account_given ())
