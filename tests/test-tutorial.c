@@ -8,10 +8,9 @@
 #include <string.h>
 
 #include "chevet-chart.h"
-#include "chevet-generator.h"
-#include "chevet-import.h"
 #include "chevet-patient.h"
 #include "chevet-store.h"
+#include "chevet-training.h"
 #include "chevet-tutorial.h"
 
 #include "chevet-test-util.h"
@@ -23,19 +22,13 @@ static char *training_path;
 static void
 make_training_store (void)
 {
-  g_autoptr(ChevetGenerator) generator = chevet_generator_new (CHEVET_TRAINING_SEED, NULL);
-  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
   g_autoptr(GError) error = NULL;
 
-  training = test_store_new (&training_path);
-  g_assert_true (chevet_generator_write_ndjson (generator, CHEVET_TRAINING_PATIENTS, out,
-                                                NULL, NULL, NULL, &error));
-  g_assert_true (g_output_stream_close (out, NULL, &error));
-  g_assert_true (chevet_store_import_data (training,
-                                           g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)),
-                                           g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)),
-                                           "training.ndjson", NULL, &error));
+  chevet_store_set_kdf_cost_for_testing (1, 8192);
+  training_path = test_tmp_path ("training");
+  training = chevet_training_create (training_path, TEST_ACCOUNT, TEST_PASSPHRASE, NULL, &error);
   g_assert_no_error (error);
+  g_assert_nonnull (training);
 }
 
 static ChevetTutorialRun *

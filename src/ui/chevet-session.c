@@ -2088,20 +2088,8 @@ chevet_session_resolve_conflict_finish (ChevetSession  *self,
   return session_call_finish (self, result, chevet_session_resolve_conflict_async, error);
 }
 
-/* The audit view */
-
-/* Administrators only: checked on the worker, against the store's account, whatever the
- * window let through. */
-static gboolean
-check_administrator (ChevetStore  *store,
-                     GError      **error)
-{
-  if (chevet_store_get_role (store) == CHEVET_ROLE_ADMINISTRATOR)
-    return TRUE;
-  g_set_error (error, CHEVET_STORE_ERROR, CHEVET_STORE_ERROR_NOT_ALLOWED,
-               _("Only administrators can read the audit trail"));
-  return FALSE;
-}
+/* The audit view: administrators only, checked on the worker against the store's
+ * account (chevet_audit_check_administrator), whatever the window let through. */
 
 void
 chevet_audit_page_free (ChevetAuditPage *page)
@@ -2188,7 +2176,7 @@ query_audit_call (ChevetStore  *store,
   };
   AuditCollect collect = { store, names, NULL };
 
-  if (!check_administrator (store, error))
+  if (!chevet_audit_check_administrator (store, error))
     return NULL;
   if (data->max_seq == 0 && (filter.max_seq = chevet_audit_get_last_seq (store, error)) < 0)
     return NULL;
@@ -2286,7 +2274,7 @@ read_audit_settings_call (ChevetStore  *store,
 {
   g_autoptr(ChevetAuditSettings) settings = g_new0 (ChevetAuditSettings, 1);
 
-  if (!check_administrator (store, error) ||
+  if (!chevet_audit_check_administrator (store, error) ||
       (settings->accounts = chevet_audit_dup_accounts (store, error)) == NULL)
     return NULL;
   settings->retention_days = chevet_audit_get_retention_days (store);
@@ -2318,8 +2306,7 @@ set_audit_retention_call (ChevetStore  *store,
                           gpointer      user_data,
                           GError      **error)
 {
-  if (!check_administrator (store, error) ||
-      !chevet_audit_set_retention_days (store, GPOINTER_TO_UINT (user_data), error))
+  if (!chevet_audit_set_retention_days (store, GPOINTER_TO_UINT (user_data), error))
     return NULL;
   return GINT_TO_POINTER (TRUE);
 }
@@ -2352,7 +2339,7 @@ verify_audit_call (ChevetStore  *store,
 {
   g_autofree ChevetAuditReport *report = g_new0 (ChevetAuditReport, 1);
 
-  if (!check_administrator (store, error) || !chevet_audit_verify (store, report, error))
+  if (!chevet_audit_check_administrator (store, error) || !chevet_audit_verify (store, report, error))
     return NULL;
   return g_steal_pointer (&report);
 }
@@ -2387,7 +2374,7 @@ export_audit_call (ChevetStore  *store,
   guint64 n = 0;
   gint64 *result;
 
-  if (!check_administrator (store, error))
+  if (!chevet_audit_check_administrator (store, error))
     return NULL;
   /* Private: the export names patients by id. */
   out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
